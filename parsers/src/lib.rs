@@ -10,6 +10,21 @@ pub mod lines;
 pub mod record;
 pub mod time;
 
+// Line-oriented logs.
+pub mod generic_log;
+pub mod shell_log;
+pub mod syslog;
+pub mod vmsnapshot_log;
+pub mod waagent_log;
+
+// Structured state files.
+pub mod ext_status;
+pub mod extensions_config;
+pub mod goal_state;
+pub mod handler;
+pub mod waagent_conf;
+pub mod waagent_status;
+
 pub use error::ParseError;
 pub use record::{Level, LineFormat, LogRecord};
 pub use time::SourceTime;
