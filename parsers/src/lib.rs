@@ -22,6 +22,7 @@ pub mod ext_status;
 pub mod extensions_config;
 pub mod goal_state;
 pub mod handler;
+pub mod network_config;
 pub mod waagent_conf;
 pub mod waagent_status;
 

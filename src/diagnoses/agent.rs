@@ -1,0 +1,259 @@
+//! Agent health: not running, outdated, configured not to run extensions.
+
+use chrono::Duration;
+
+use super::{bursts, evidence_of, span, Context, Diagnosis, Draft, Signal};
+use crate::facts::version::compare_versions;
+use crate::intake::ArtifactKind;
+use crate::report::{Confidence, Evidence, Severity};
+use crate::timeline::{human_duration, rfc3339};
+
+/// Crash signals closer than this belong to one crash episode.
+const EPISODE_GAP_MINUTES: i64 = 5;
+/// This many episodes within `LOOP_WINDOW_MINUTES` is a crash loop.
+const LOOP_EPISODES: usize = 3;
+const LOOP_WINDOW_MINUTES: i64 = 120;
+/// An agent log silent this long while other sources go on means the agent is not running.
+const SILENCE_HOURS: i64 = 6;
+/// Agent activity this long after the last crash means it recovered.
+const RECOVERY_MINUTES: i64 = 60;
+
+/// `agent-not-running`.
+pub struct AgentNotRunning;
+
+impl Diagnosis for AgentNotRunning {
+    fn id(&self) -> &'static str {
+        "agent-not-running"
+    }
+
+    fn rule(&self) -> &'static str {
+        "Agent crash signals (failed launches, exits, daemon exceptions, restart limit), grouped into episodes \
+         5 min apart: 3 episodes within 2 h, the restart limit, or the agent disabled on purpose is a failure; \
+         a waagent.log silent for 6 h or more while other sources go on is a failure; a single episode followed \
+         by agent activity within 1 h is reported as a warning."
+    }
+
+    fn signals(&self) -> &'static [&'static str] {
+        &["agent.crash", "agent.restart-limit", "agent.disabled", "agent.version"]
+    }
+
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
+        let crashes: Vec<&Signal> = cx.any_of(&["agent.crash", "agent.restart-limit"]).collect();
+        let disabled: Vec<&Signal> = cx.named("agent.disabled").collect();
+        let silence = silence(cx);
+        let episodes = bursts(&crashes, Duration::minutes(EPISODE_GAP_MINUTES));
+        let looping = has_loop(&episodes) || crashes.iter().any(|s| &*s.name == "agent.restart-limit");
+        if crashes.is_empty() && disabled.is_empty() && silence.is_none() {
+            return None;
+        }
+        let mut evidence = evidence_of(crashes.iter().copied().chain(disabled.iter().copied()));
+        let mut parts = Vec::new();
+        if !disabled.is_empty() {
+            parts.push("the agent was disabled on purpose".to_string());
+        }
+        if !episodes.is_empty() {
+            let what = if looping { "crash-looped" } else { "crashed" };
+            parts.push(format!(
+                "the agent {what} ({} episode(s), {} signal(s))",
+                episodes.len(),
+                crashes.len()
+            ));
+        }
+        if let Some((ev, hours)) = &silence {
+            parts.push(format!("waagent.log is silent for the last {hours} h before collection"));
+            evidence.push(ev.clone());
+        }
+        let recovered = silence.is_none() && disabled.is_empty() && !looping && recovered_after(cx, &crashes);
+        let (severity, confidence) = if !disabled.is_empty() || (looping && silence.is_some()) {
+            (Severity::Error, Confidence::High)
+        } else if looping || silence.is_some() {
+            (Severity::Error, Confidence::Medium)
+        } else if recovered {
+            (Severity::Warning, Confidence::Low)
+        } else {
+            (Severity::Warning, Confidence::Medium)
+        };
+        let mut summary = capitalize(&parts.join("; "));
+        if recovered {
+            summary.push_str("; it ran again afterwards");
+        }
+        summary.push('.');
+        Some(Draft { severity: Some(severity), confidence, summary, evidence, error_codes: None })
+    }
+}
+
+fn has_loop(episodes: &[Vec<&Signal>]) -> bool {
+    let starts: Vec<_> = episodes.iter().filter_map(|e| e.first().and_then(|s| s.time)).collect();
+    starts
+        .windows(LOOP_EPISODES)
+        .any(|w| w[LOOP_EPISODES - 1] - w[0] <= Duration::minutes(LOOP_WINDOW_MINUTES))
+}
+
+/// Whether the agent logged a heartbeat / version line well after the last crash.
+fn recovered_after(cx: &Context<'_>, crashes: &[&Signal]) -> bool {
+    let Some(last) = crashes.iter().rev().find_map(|s| s.time) else { return false };
+    cx.named("agent.version").any(|s| s.time.is_some_and(|t| t - last >= Duration::minutes(RECOVERY_MINUTES)))
+}
+
+/// The agent log's silence before the end of the bundle: evidence for its last record and the hours.
+fn silence(cx: &Context<'_>) -> Option<(Evidence, i64)> {
+    let agent_logs: Vec<_> = cx.sources.iter().filter(|s| s.kind == ArtifactKind::WaagentLog).collect();
+    let last = agent_logs.iter().filter_map(|s| s.last).max()?;
+    // Other sources must show the VM alive after the agent fell silent, or the bundle is simply old.
+    let others_last =
+        cx.sources.iter().filter(|s| s.kind != ArtifactKind::WaagentLog).filter_map(|s| s.last).max();
+    let end = [cx.facts.collected_at, others_last].into_iter().flatten().max()?;
+    if end - last < Duration::hours(SILENCE_HOURS) {
+        return None;
+    }
+    if others_last.is_none_or(|o| o - last < Duration::hours(1)) && cx.facts.collected_at.is_none() {
+        return None;
+    }
+    let source = agent_logs.iter().find(|s| s.last == Some(last))?;
+    let (line, text) = source.last_record.clone().unwrap_or((0, String::new()));
+    let gap = end - last;
+    let evidence = Evidence {
+        path: source.path.clone(),
+        line: (line > 0).then_some(line),
+        record_id: None,
+        timestamp: Some(rfc3339(last)),
+        text: format!("last agent record, {} before {}: {text}", human_duration(gap), rfc3339(end)),
+    };
+    Some((evidence, gap.num_hours()))
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Oldest Linux agent version Azure supports.
+pub const MIN_SUPPORTED_LINUX_AGENT: &str = "2.2.10";
+/// Versions below this, with auto-update off, are too far behind to trust with extensions.
+pub const STALE_LINUX_AGENT: &str = "2.2.53";
+
+/// `agent-outdated`.
+pub struct AgentOutdated;
+
+impl Diagnosis for AgentOutdated {
+    fn id(&self) -> &'static str {
+        "agent-outdated"
+    }
+
+    fn rule(&self) -> &'static str {
+        "The newest version reported by the agent that runs extensions (else the daemon) is below 2.2.10 \
+         (unsupported: error), or below 2.2.53 while automatic updates are off in waagent.conf or the \
+         heartbeat (warning)."
+    }
+
+    fn signals(&self) -> &'static [&'static str] {
+        &["agent.version", "agent.autoupdate-disabled", "agent.update-failed"]
+    }
+
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
+        let versions = &cx.facts.agent_versions;
+        let current = cx
+            .facts
+            .goal_state_agent()
+            .or_else(|| versions.iter().max_by(|a, b| a.seen_at.cmp(&b.seen_at)))?;
+        let v = current.version.as_str();
+        let mut evidence = vec![current.evidence.clone()];
+        let conf_off = cx.facts.waagent_conf.as_ref().and_then(|c| {
+            ["AutoUpdate.Enabled", "AutoUpdate.UpdateToLatestVersion"]
+                .into_iter()
+                .find(|k| c.config.switch(k) == Some(false))
+                .and_then(|k| c.evidence(k))
+        });
+        let heartbeat_off = versions.iter().rev().find(|s| s.auto_update == Some(false));
+        let said_off: Vec<&Signal> = cx.named("agent.autoupdate-disabled").collect();
+        let auto_update_off = conf_off.is_some() || heartbeat_off.is_some() || !said_off.is_empty();
+        if let Some(e) = conf_off {
+            evidence.push(e);
+        }
+        if let Some(h) = heartbeat_off {
+            evidence.push(h.evidence.clone());
+        }
+        evidence.extend(evidence_of(said_off.iter().take(3).copied()));
+        evidence.extend(evidence_of(cx.named("agent.update-failed").take(5)));
+        if compare_versions(v, MIN_SUPPORTED_LINUX_AGENT).is_lt() {
+            let mut summary =
+                format!("The agent runs version {v}, below the oldest supported {MIN_SUPPORTED_LINUX_AGENT}");
+            if auto_update_off {
+                summary.push_str(", and automatic updates are off");
+            }
+            summary.push('.');
+            return Some(Draft {
+                severity: Some(Severity::Error),
+                confidence: Confidence::High,
+                summary,
+                evidence,
+                error_codes: None,
+            });
+        }
+        if auto_update_off && compare_versions(v, STALE_LINUX_AGENT).is_lt() {
+            return Some(Draft {
+                severity: Some(Severity::Warning),
+                confidence: Confidence::Medium,
+                summary: format!(
+                    "The agent runs version {v} with automatic updates off, so it stays below {STALE_LINUX_AGENT} \
+                     and misses fixes extensions rely on."
+                ),
+                evidence,
+                error_codes: None,
+            });
+        }
+        None
+    }
+}
+
+/// `agent-config-blocks-extensions`.
+pub struct ConfigBlocksExtensions;
+
+impl Diagnosis for ConfigBlocksExtensions {
+    fn id(&self) -> &'static str {
+        "agent-config-blocks-extensions"
+    }
+
+    fn rule(&self) -> &'static str {
+        "Extensions.Enabled=n in /etc/waagent.conf (only a literal `n` counts), or the agent logging that it \
+         will not process extensions, or an extension policy refusing them."
+    }
+
+    fn signals(&self) -> &'static [&'static str] {
+        &["config.extensions-disabled", "config.extension-policy"]
+    }
+
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
+        let conf = cx.facts.waagent_conf.as_ref();
+        let conf_off = conf.filter(|c| c.config.switch("Extensions.Enabled") == Some(false));
+        let logged: Vec<&Signal> = cx.named("config.extensions-disabled").collect();
+        let policy: Vec<&Signal> = cx.named("config.extension-policy").collect();
+        if conf_off.is_none() && logged.is_empty() && policy.is_empty() {
+            return None;
+        }
+        let mut evidence = Vec::new();
+        if let Some(e) = conf_off.and_then(|c| c.evidence("Extensions.Enabled")) {
+            evidence.push(e);
+        }
+        evidence.extend(evidence_of(logged.iter().copied()));
+        evidence.extend(evidence_of(policy.iter().copied()));
+        let summary = match (conf_off.is_some(), logged.is_empty(), policy.is_empty()) {
+            (true, false, _) => {
+                "Extensions.Enabled=n in waagent.conf and the agent confirms it skips extensions.".to_string()
+            }
+            (true, true, _) => {
+                "Extensions.Enabled=n in waagent.conf: the agent will not run the backup extension."
+                    .to_string()
+            }
+            (false, false, _) => "The agent logs that extension processing is disabled.".to_string(),
+            (false, true, _) => "An extension policy stops the agent from processing extensions.".to_string(),
+        };
+        let confidence =
+            if conf_off.is_some() || !logged.is_empty() { Confidence::High } else { Confidence::Medium };
+        let _ = span(&logged);
+        Some(Draft { severity: None, confidence, summary, evidence, error_codes: None })
+    }
+}

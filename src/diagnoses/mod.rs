@@ -1,0 +1,230 @@
+//! Diagnoses: rules that combine signals and facts over explicit time windows into findings.
+//!
+//! Each family lives in its own file; each diagnosis names the finding id it decides, describes its rule
+//! (shown by `snaptriage rules` and in the finding's `window`), and returns a [`Draft`] or nothing. The catalog
+//! supplies titles, error codes and remediation.
+
+mod agent;
+mod extensions;
+mod freeze;
+mod network;
+mod snapshot;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use snaptriage_parsers::Level;
+
+use crate::facts::Facts;
+use crate::intake::ArtifactKind;
+use crate::report::{Confidence, Evidence, Severity};
+use crate::signals::Captures;
+use crate::timeline::rfc3339;
+
+/// A tagged record on the UTC timeline.
+#[derive(Debug, Clone)]
+pub struct Signal {
+    /// Signal name.
+    pub name: Arc<str>,
+    /// Signature id that tagged it.
+    pub signature: Arc<str>,
+    /// Member path.
+    pub path: Arc<str>,
+    /// Member kind.
+    pub kind: ArtifactKind,
+    /// Physical line.
+    pub line: Option<u32>,
+    /// When, UTC.
+    pub time: Option<DateTime<Utc>>,
+    /// Record level.
+    pub level: Level,
+    /// Record prefix (`ExtHandler`, `[Publisher.Type-ver]`).
+    pub prefix: Option<String>,
+    /// Evidence line.
+    pub text: String,
+    /// First line of the record, when the evidence is a continuation line.
+    pub head: String,
+    /// Regex captures.
+    pub captures: Captures,
+}
+
+impl Signal {
+    /// A capture by name.
+    pub fn capture(&self, name: &str) -> Option<&str> {
+        self.captures.get(name).map(String::as_str)
+    }
+
+    /// The signal as report evidence.
+    pub fn evidence(&self) -> Evidence {
+        Evidence {
+            path: self.path.to_string(),
+            line: self.line,
+            record_id: None,
+            timestamp: self.time.map(rfc3339),
+            text: self.text.clone(),
+        }
+    }
+
+    /// True when the record mentions `needle` in its evidence line, prefix or head (case-insensitive).
+    pub fn mentions(&self, needle: &str) -> bool {
+        let n = needle.to_ascii_lowercase();
+        [self.text.as_str(), self.head.as_str(), self.prefix.as_deref().unwrap_or("")]
+            .iter()
+            .any(|s| s.to_ascii_lowercase().contains(&n))
+    }
+
+    /// True when the record concerns the backup extension (by prefix, path or text).
+    pub fn is_backup_extension(&self) -> bool {
+        matches!(self.kind, ArtifactKind::VmSnapshotLog | ArtifactKind::VmSnapshotShellLog)
+            || self.mentions("RecoveryServices.VMSnapshot")
+            || self.mentions("VMSnapshotLinux")
+    }
+}
+
+/// Clock statistics of one source, on the UTC timeline.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// Member path.
+    pub path: String,
+    /// Kind.
+    pub kind: ArtifactKind,
+    /// First timestamp.
+    pub first: Option<DateTime<Utc>>,
+    /// Last timestamp.
+    pub last: Option<DateTime<Utc>>,
+    /// The latest record: line and text.
+    pub last_record: Option<(u32, String)>,
+}
+
+/// What diagnoses read.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// All signals, sorted by time (undated last), path, line.
+    pub signals: &'a [Signal],
+    /// Merged facts.
+    pub facts: &'a Facts,
+    /// Per-source clocks.
+    pub sources: &'a [SourceInfo],
+    /// "Now" for the bundle: collection time, else the newest timestamp seen.
+    pub reference: Option<DateTime<Utc>>,
+    /// Finding ids already decided (diagnoses run in registry order).
+    pub decided: BTreeSet<&'static str>,
+}
+
+impl Context<'_> {
+    /// Signals with a given name.
+    pub fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Signal> + 's {
+        self.signals.iter().filter(move |s| &*s.name == name)
+    }
+
+    /// Signals with any of the given names.
+    pub fn any_of<'s>(&'s self, names: &'s [&'s str]) -> impl Iterator<Item = &'s Signal> + 's {
+        self.signals.iter().filter(move |s| names.contains(&&*s.name))
+    }
+}
+
+/// A diagnosis' conclusion before the catalog's text is attached.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// Severity (the catalog default when `None`).
+    pub severity: Option<Severity>,
+    /// Confidence.
+    pub confidence: Confidence,
+    /// What this bundle shows.
+    pub summary: String,
+    /// Evidence (any order; the engine sorts and caps it).
+    pub evidence: Vec<Evidence>,
+    /// Error codes instead of the catalog's, when the evidence decodes to specific ones.
+    pub error_codes: Option<Vec<String>>,
+}
+
+/// A rule that decides one finding id.
+pub trait Diagnosis: Sync {
+    /// The finding id it decides.
+    fn id(&self) -> &'static str;
+    /// Its rule in words, with its time windows.
+    fn rule(&self) -> &'static str;
+    /// Signals it reads.
+    fn signals(&self) -> &'static [&'static str];
+    /// Decides.
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft>;
+}
+
+/// Every diagnosis, in the order they run (specific ones before the catch-all `vmsnapshot-failed`).
+pub fn registry() -> Vec<Box<dyn Diagnosis>> {
+    vec![
+        Box::new(agent::AgentNotRunning),
+        Box::new(agent::AgentOutdated),
+        Box::new(agent::ConfigBlocksExtensions),
+        Box::new(network::WireServerUnreachable),
+        Box::new(network::DhcpDisabled),
+        Box::new(network::StorageUnreachable),
+        Box::new(extensions::PythonUnsupported),
+        Box::new(extensions::ExtensionFailed),
+        Box::new(extensions::StuckDeleting),
+        Box::new(extensions::SettingsUndecryptable),
+        Box::new(freeze::FsFreezeFailed),
+        Box::new(freeze::MountUnopenable),
+        Box::new(snapshot::SnapshotLimitReached),
+        Box::new(snapshot::SnapshotTimeout),
+        Box::new(snapshot::BackupOverlap),
+        Box::new(snapshot::VmSnapshotFailed),
+    ]
+}
+
+/// Groups time-sorted signals into bursts: a new burst starts after a gap longer than `gap`.
+pub fn bursts<'s>(signals: &[&'s Signal], gap: Duration) -> Vec<Vec<&'s Signal>> {
+    let mut out: Vec<Vec<&Signal>> = Vec::new();
+    let mut last: Option<DateTime<Utc>> = None;
+    for s in signals {
+        let new_burst = match (last, s.time) {
+            (Some(l), Some(t)) => t - l > gap,
+            _ => out.is_empty(),
+        };
+        if new_burst || out.is_empty() {
+            out.push(Vec::new());
+        }
+        if let Some(b) = out.last_mut() {
+            b.push(s);
+        }
+        if s.time.is_some() {
+            last = s.time;
+        }
+    }
+    out
+}
+
+/// Span between the first and last dated signal.
+pub fn span(signals: &[&Signal]) -> Option<Duration> {
+    let first = signals.iter().find_map(|s| s.time)?;
+    let last = signals.iter().rev().find_map(|s| s.time)?;
+    Some(last - first)
+}
+
+/// Evidence of many signals, one per distinct (path, line).
+pub fn evidence_of<'s>(signals: impl IntoIterator<Item = &'s Signal>) -> Vec<Evidence> {
+    let mut seen = BTreeSet::new();
+    signals.into_iter().filter(|s| seen.insert((s.path.clone(), s.line))).map(Signal::evidence).collect()
+}
+
+/// The extension's error-code name a set of signals and status facts decode to, first seen first.
+pub fn decoded_codes(signals: &[&Signal]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in signals {
+        if let Some(c) = s.capture("ext_code") {
+            if !out.iter().any(|o| o == c) {
+                out.push(c.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Formats an extension error-code name with its number (`FailedRetryableFsFreezeFailed (121)`).
+pub fn describe_ext_code(name: &str) -> String {
+    match snaptriage_parsers::vmsnapshot_log::ext_error_by_name(name) {
+        Some(c) => format!("{} ({})", c.name, c.value),
+        None => name.to_string(),
+    }
+}

@@ -1,0 +1,405 @@
+//! The pipeline: intake → parse (parallel) → timeline → facts → signals → diagnoses → report.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use snaptriage_parsers::SourceTime;
+
+use crate::catalog::Catalog;
+use crate::diagnoses::{self, Context, Draft, Signal, SourceInfo};
+use crate::facts::version::AgentRole;
+use crate::facts::{AgentVersion, Facts, FactsReport, SourceClock};
+use crate::ingest::{ingest_member, IngestContext, MemberOutcome};
+use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
+use crate::inventory::InventoryEntry;
+use crate::report::{sort_findings, BundleInfo, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION};
+use crate::signals::{load_signatures, SignatureFileError, SignatureSet, BUILTIN_SIGNATURES};
+use crate::timeline::{parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
+
+/// Most evidence items a finding carries (the oldest half and the newest half are kept).
+const MAX_EVIDENCE: usize = 24;
+
+/// How to analyse.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Intake limits.
+    pub limits: Limits,
+    /// Extra signature files: (origin, TOML text).
+    pub signature_files: Vec<(String, String)>,
+    /// Zone to read local timestamps in, overriding what the bundle says.
+    pub timezone: Option<Zone>,
+    /// Keep every record for a timeline export.
+    pub keep_timeline: bool,
+}
+
+/// Why a bundle could not be analysed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// The bundle could not be opened.
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    /// A signature file is invalid.
+    #[error(transparent)]
+    Signatures(#[from] SignatureFileError),
+}
+
+/// One record of the timeline export.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct TimelineEntry {
+    /// RFC 3339 UTC, when dated.
+    pub time: Option<String>,
+    /// Member path.
+    pub path: String,
+    /// Line.
+    pub line: Option<u32>,
+    /// Level.
+    pub level: String,
+    /// Signal names that tagged the record, comma-separated.
+    pub signals: String,
+    /// Text (first line, clipped).
+    pub text: String,
+}
+
+/// The report, plus the timeline when asked for.
+#[derive(Debug)]
+pub struct Analysis {
+    /// The report.
+    pub report: Report,
+    /// Every record on the UTC timeline (empty unless `keep_timeline`).
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// Compiles the built-in signatures plus the extra files.
+pub fn signature_set(extra: &[(String, String)]) -> Result<SignatureSet, SignatureFileError> {
+    let mut all = load_signatures("built-in signatures", BUILTIN_SIGNATURES)?;
+    for (origin, text) in extra {
+        let more = load_signatures(origin, text)?;
+        for s in &more {
+            if all.iter().any(|a| a.id == s.id) {
+                return Err(SignatureFileError {
+                    origin: origin.clone(),
+                    message: format!("signature `{}` clashes with an existing id", s.id),
+                });
+            }
+        }
+        all.extend(more);
+    }
+    Ok(SignatureSet::new(all))
+}
+
+/// Analyses a bundle at `path` (file or directory).
+pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, AnalyzeError> {
+    let started = Instant::now();
+    let signatures = signature_set(&opts.signature_files)?;
+    let shown = path.display().to_string();
+    let (listing, sha256) = if path.is_dir() {
+        (intake::open(path, &opts.limits)?, None)
+    } else {
+        let meta =
+            std::fs::metadata(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
+        if meta.len() > opts.limits.max_total_bytes {
+            return Err(IntakeError::TooLarge {
+                path: shown,
+                reason: "bundle larger than the total byte limit".into(),
+            }
+            .into());
+        }
+        let bytes = std::fs::read(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
+        let digest = hex(&Sha256::digest(&bytes));
+        let name =
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
+        (intake::open_bytes(&shown, &name, bytes, &opts.limits)?, Some(digest))
+    };
+    Ok(run(shown, sha256, listing, &signatures, opts, started))
+}
+
+/// Analyses a bundle held in memory (tests, batch workers).
+pub fn analyze_bytes(name: &str, bytes: Vec<u8>, opts: &Options) -> Result<Analysis, AnalyzeError> {
+    let started = Instant::now();
+    let signatures = signature_set(&opts.signature_files)?;
+    let digest = hex(&Sha256::digest(&bytes));
+    let listing = intake::open_bytes(name, name, bytes, &opts.limits)?;
+    Ok(run(name.to_string(), Some(digest), listing, &signatures, opts, started))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn run(
+    shown: String,
+    sha256: Option<String>,
+    listing: intake::Listing,
+    signatures: &SignatureSet,
+    opts: &Options,
+    started: Instant,
+) -> Analysis {
+    let budget = ReadBudget::default();
+    let cx = IngestContext {
+        limits: &opts.limits,
+        budget: &budget,
+        signatures,
+        keep_timeline: opts.keep_timeline,
+        fallback_year: Utc::now().year(),
+    };
+    let outcomes: Vec<MemberOutcome> = listing.members.par_iter().map(|m| ingest_member(m, &cx)).collect();
+
+    let mut facts = Facts::default();
+    let mut observations = Vec::new();
+    for o in &outcomes {
+        for f in &o.facts {
+            facts.absorb(f.clone());
+        }
+        if let Some(scan) = &o.scan {
+            observations.extend(scan.zone_observations.iter().copied());
+        }
+    }
+    let bundle_zone =
+        facts.time_zone.as_ref().and_then(|(name, path)| parse_zone(name).ok().map(|z| (z, path.clone())));
+    let clock = LocalClock::choose(opts.timezone, bundle_zone, &observations);
+
+    let (signals, sources, clocks) = place_on_timeline(&outcomes, signatures, &clock);
+    facts.agent_versions = agent_versions(&signals);
+    let newest = sources.iter().filter_map(|s| s.last).max();
+    let reference = facts.collected_at.or(newest);
+
+    let findings = diagnose(&signals, &facts, &sources, reference);
+    let uses_local = clocks.iter().any(|c| !matches!(c.basis, TimeBasis::Utc | TimeBasis::Untimed));
+    let zone_label = uses_local.then(|| clock.basis().label());
+    let facts_report = FactsReport::build(&facts, zone_label, clocks);
+
+    let mut inventory: Vec<InventoryEntry> = listing.notes.clone();
+    inventory.extend(outcomes.iter().map(|o| o.entry.clone()));
+    inventory.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(b.kind)));
+
+    let timeline =
+        if opts.keep_timeline { build_timeline(&outcomes, &listing, &signals, &clock) } else { Vec::new() };
+    let records = outcomes.iter().filter_map(|o| o.scan.as_ref()).map(|s| s.records).sum::<u64>()
+        + outcomes
+            .iter()
+            .filter(|o| o.scan.is_none() && o.entry.status == crate::inventory::MemberStatus::Parsed)
+            .count() as u64;
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "snaptriage".into(), version: env!("CARGO_PKG_VERSION").into() },
+        bundle: BundleInfo {
+            path: shown,
+            sha256,
+            os: detect_os(&outcomes).into(),
+            collected_at: reference.map(rfc3339),
+        },
+        facts: facts_report,
+        findings,
+        inventory,
+        stats: Stats {
+            members: listing.members.len() + listing.notes.len(),
+            records,
+            signals: signals.len(),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        },
+    };
+    Analysis { report, timeline }
+}
+
+/// Converts every signal to UTC, sorts them, and summarises each source's clock.
+fn place_on_timeline(
+    outcomes: &[MemberOutcome],
+    signatures: &SignatureSet,
+    clock: &LocalClock,
+) -> (Vec<Signal>, Vec<SourceInfo>, Vec<SourceClock>) {
+    let mut signals = Vec::new();
+    let mut sources = Vec::new();
+    let mut clocks = Vec::new();
+    for o in outcomes {
+        let path: Arc<str> = Arc::from(o.entry.path.as_str());
+        for raw in &o.signals {
+            signals.push(Signal {
+                name: raw.signal.clone(),
+                signature: Arc::from(signatures.signatures()[raw.signature].id.as_str()),
+                path: path.clone(),
+                kind: o.kind,
+                line: raw.line,
+                time: raw.time.map(|t| clock.to_utc(t)),
+                level: raw.level,
+                prefix: raw.prefix.clone(),
+                text: raw.text.clone(),
+                head: raw.head.clone(),
+                captures: raw.captures.clone(),
+            });
+        }
+        let Some(scan) = &o.scan else { continue };
+        let to_utc = |span: Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)>, utc: bool| {
+            span.map(|(a, b)| {
+                let wrap = |n| if utc { SourceTime::Utc(n) } else { SourceTime::Local(n) };
+                (clock.to_utc(wrap(a)), clock.to_utc(wrap(b)))
+            })
+        };
+        let spans: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+            [to_utc(scan.utc_span, true), to_utc(scan.local_span, false)].into_iter().flatten().collect();
+        let first = spans.iter().map(|s| s.0).min();
+        let last = spans.iter().map(|s| s.1).max();
+        sources.push(SourceInfo {
+            path: o.entry.path.clone(),
+            kind: o.kind,
+            first,
+            last,
+            last_record: scan.last_record.as_ref().map(|(_, line, text)| (*line, text.clone())),
+        });
+        clocks.push(SourceClock {
+            path: o.entry.path.clone(),
+            basis: clock.basis_for(scan.utc_span.is_some(), scan.local_span.is_some()),
+            first: first.map(rfc3339),
+            last: last.map(rfc3339),
+        });
+    }
+    signals.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.path, a.line, &a.signature).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.path,
+            b.line,
+            &b.signature,
+        ))
+    });
+    (signals, sources, clocks)
+}
+
+/// Agent version sightings from version signals.
+fn agent_versions(signals: &[Signal]) -> Vec<AgentVersion> {
+    let mut out = Vec::new();
+    for s in signals.iter().filter(|s| &*s.name == "agent.version") {
+        let (version, role) = match (s.capture("version"), s.capture("gsversion"), s.capture("gaversion")) {
+            (Some(v), _, _) if s.signature.as_ref() == "agent.daemon-version" => (v, AgentRole::Daemon),
+            (Some(v), _, _) | (None, Some(v), _) | (None, None, Some(v)) => (v, AgentRole::GoalState),
+            _ => continue,
+        };
+        out.push(AgentVersion {
+            version: version.to_string(),
+            role,
+            seen_at: s.time,
+            auto_update: s.capture("autoupdate").map(|a| a != "0"),
+            evidence: s.evidence(),
+        });
+    }
+    out
+}
+
+fn diagnose(
+    signals: &[Signal],
+    facts: &Facts,
+    sources: &[SourceInfo],
+    reference: Option<DateTime<Utc>>,
+) -> Vec<Finding> {
+    let catalog = Catalog::get();
+    let mut cx = Context { signals, facts, sources, reference, decided: BTreeSet::new() };
+    let mut findings = Vec::new();
+    for d in diagnoses::registry() {
+        if let Some(draft) = d.diagnose(&cx) {
+            cx.decided.insert(d.id());
+            findings.push(finish(d.id(), d.rule(), draft, catalog));
+        }
+    }
+    sort_findings(&mut findings);
+    findings
+}
+
+fn finish(id: &str, rule: &str, draft: Draft, catalog: &Catalog) -> Finding {
+    let spec = catalog.finding(id);
+    let mut evidence = draft.evidence;
+    evidence.sort_by(|a, b| {
+        (a.timestamp.is_none(), &a.timestamp, &a.path, a.line, &a.text).cmp(&(
+            b.timestamp.is_none(),
+            &b.timestamp,
+            &b.path,
+            b.line,
+            &b.text,
+        ))
+    });
+    evidence.dedup();
+    let first_seen = evidence.iter().filter_map(|e| e.timestamp.clone()).min();
+    let last_seen = evidence.iter().filter_map(|e| e.timestamp.clone()).max();
+    let total = evidence.len();
+    let evidence = cap(evidence);
+    Finding {
+        id: id.to_string(),
+        severity: draft.severity.or(spec.map(|s| s.severity)).unwrap_or(crate::report::Severity::Error),
+        confidence: draft.confidence,
+        error_codes: draft.error_codes.or_else(|| spec.map(|s| s.error_codes.clone())).unwrap_or_default(),
+        title: spec.map(|s| s.title.clone()).unwrap_or_else(|| id.to_string()),
+        summary: draft.summary,
+        window: Some(rule.to_string()),
+        first_seen,
+        last_seen,
+        evidence,
+        evidence_total: total,
+        remediation: spec.map(|s| s.remediation.clone()).unwrap_or_default(),
+    }
+}
+
+fn cap(evidence: Vec<Evidence>) -> Vec<Evidence> {
+    if evidence.len() <= MAX_EVIDENCE {
+        return evidence;
+    }
+    let half = MAX_EVIDENCE / 2;
+    let tail = evidence.len() - half;
+    evidence.into_iter().enumerate().filter(|(i, _)| *i < half || *i >= tail).map(|(_, e)| e).collect()
+}
+
+fn detect_os(outcomes: &[MemberOutcome]) -> &'static str {
+    let linux = outcomes.iter().any(|o| {
+        matches!(
+            o.kind,
+            ArtifactKind::WaagentLog
+                | ArtifactKind::WaagentConf
+                | ArtifactKind::VmSnapshotLog
+                | ArtifactKind::VmSnapshotShellLog
+                | ArtifactKind::Syslog
+                | ArtifactKind::OsRelease
+        )
+    });
+    if linux {
+        "linux"
+    } else {
+        "unknown"
+    }
+}
+
+fn build_timeline(
+    outcomes: &[MemberOutcome],
+    _listing: &intake::Listing,
+    signals: &[Signal],
+    clock: &LocalClock,
+) -> Vec<TimelineEntry> {
+    let mut tagged: std::collections::BTreeMap<(&str, u32), Vec<&str>> = Default::default();
+    for s in signals {
+        if let Some(line) = s.line {
+            tagged.entry((&s.path, line)).or_default().push(&s.name);
+        }
+    }
+    let mut out = Vec::new();
+    for o in outcomes {
+        for item in &o.timeline {
+            let names = item
+                .line
+                .and_then(|l| tagged.get(&(o.entry.path.as_str(), l)))
+                .map(|v| v.join(","))
+                .unwrap_or_default();
+            out.push(TimelineEntry {
+                time: item.time.map(|t| rfc3339(clock.to_utc(t))),
+                path: o.entry.path.clone(),
+                line: item.line,
+                level: item.level.as_str().to_string(),
+                signals: names,
+                text: item.text.clone(),
+            });
+        }
+    }
+    out.sort();
+    out
+}

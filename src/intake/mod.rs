@@ -1,0 +1,88 @@
+//! Bundle intake: opens a bundle (zip, tar, tar.gz, single `.gz`, plain file or directory), walks its members —
+//! archives nested inside it too, to a depth limit — and reads members on demand, all in memory.
+//!
+//! Nothing is ever extracted to disk: member names are logical paths only.
+
+pub mod classify;
+pub mod limits;
+pub mod path;
+
+mod container;
+mod read;
+
+use std::path::Path;
+
+use crate::inventory::InventoryEntry;
+pub use classify::{classify, ArtifactKind, Classification};
+pub use container::Member;
+pub use limits::Limits;
+pub use read::{MemberBytes, MemberError, ReadBudget};
+
+/// Why a bundle could not be opened at all.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// The path could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The bundle path.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The bundle is an archive that cannot be opened.
+    #[error("{path}: not a readable {format} archive: {reason}")]
+    Corrupt {
+        /// The bundle path.
+        path: String,
+        /// zip, tar or gzip.
+        format: &'static str,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// The bundle exceeds a limit before anything could be read.
+    #[error("{path}: {reason}")]
+    TooLarge {
+        /// The bundle path.
+        path: String,
+        /// Which limit.
+        reason: String,
+    },
+}
+
+/// The members of a bundle, plus inventory rows for the containers and for entries that were not members
+/// (nested archives, links, entries past a limit).
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Every file member, nested ones included, in archive order.
+    pub members: Vec<Member>,
+    /// Rows for archives, skipped entries and container failures.
+    pub notes: Vec<InventoryEntry>,
+}
+
+/// Opens a bundle from the file system: a directory is walked, a file is read into memory and sniffed.
+pub fn open(path: &Path, limits: &Limits) -> Result<Listing, IntakeError> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
+    if meta.is_dir() {
+        return Ok(container::walk_directory(path, limits));
+    }
+    if meta.len() > limits.max_total_bytes {
+        return Err(IntakeError::TooLarge {
+            path: shown,
+            reason: format!("{} bytes is over the {}-byte bundle limit", meta.len(), limits.max_total_bytes),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
+    open_bytes(&shown, &name, bytes, limits)
+}
+
+/// Opens a bundle held in memory. `shown` names it in errors; `file_name` names a single-file bundle's member.
+pub fn open_bytes(
+    shown: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+) -> Result<Listing, IntakeError> {
+    container::open_top_level(shown, file_name, bytes, limits)
+}

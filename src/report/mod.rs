@@ -1,0 +1,203 @@
+//! The report: findings with their evidence, the facts learned, and the inventory — plus its renderings.
+
+mod html;
+mod json;
+mod markdown;
+mod table;
+
+pub use html::render_html;
+pub use json::render_json;
+pub use markdown::render_markdown;
+pub use table::render_table;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::FactsReport;
+use crate::inventory::InventoryEntry;
+
+/// Version of the JSON report's shape; bumped on breaking change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How bad a finding is. Orders most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Backups certainly fail because of it.
+    Critical,
+    /// Backups fail or will fail because of it.
+    Error,
+    /// A risk, a past failure that recovered, or a weak sign.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// One step less severe (info stays info).
+    pub fn lowered(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::Error,
+            Severity::Error => Severity::Warning,
+            Severity::Warning | Severity::Info => Severity::Info,
+        }
+    }
+}
+
+/// How sure the diagnosis is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Direct, unambiguous evidence.
+    High,
+    /// Strong but indirect evidence.
+    Medium,
+    /// A plausible reading of weak evidence.
+    Low,
+}
+
+impl Confidence {
+    /// Lower-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// One piece of evidence: where in the bundle, when, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Member path in the bundle.
+    pub path: String,
+    /// 1-based line, for text sources.
+    pub line: Option<u32>,
+    /// Record number, for binary sources (event logs).
+    pub record_id: Option<u64>,
+    /// When, RFC 3339 UTC.
+    pub timestamp: Option<String>,
+    /// The line or a rendering of the record.
+    pub text: String,
+}
+
+/// A diagnosis' conclusion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable id (see the catalog).
+    pub id: String,
+    /// How bad.
+    pub severity: Severity,
+    /// How sure.
+    pub confidence: Confidence,
+    /// Azure Backup error codes it explains.
+    pub error_codes: Vec<String>,
+    /// One-line title.
+    pub title: String,
+    /// What this bundle shows, in a sentence or two.
+    pub summary: String,
+    /// The correlation window or rule that made the finding, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub window: Option<String>,
+    /// Earliest evidence, RFC 3339 UTC.
+    pub first_seen: Option<String>,
+    /// Latest evidence, RFC 3339 UTC.
+    pub last_seen: Option<String>,
+    /// Evidence, oldest first (capped; `evidence_total` counts all).
+    pub evidence: Vec<Evidence>,
+    /// How many pieces of evidence there were before capping.
+    pub evidence_total: usize,
+    /// What to do.
+    pub remediation: Vec<String>,
+}
+
+/// Tool identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `snaptriage`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+/// The bundle analysed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleInfo {
+    /// As given.
+    pub path: String,
+    /// SHA-256 of the bundle file (`null` for directories).
+    pub sha256: Option<String>,
+    /// `linux`, `windows` or `unknown`.
+    pub os: String,
+    /// When the bundle was collected (the collector's log, else the newest timestamp seen).
+    pub collected_at: Option<String>,
+}
+
+/// Counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Members listed (nested ones included).
+    pub members: usize,
+    /// Records parsed.
+    pub records: u64,
+    /// Records tagged by a signature.
+    pub signals: usize,
+    /// Wall-clock milliseconds the analysis took (the one non-deterministic field).
+    pub elapsed_ms: u64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Tool identity.
+    pub tool: Tool,
+    /// The bundle.
+    pub bundle: BundleInfo,
+    /// What the bundle says about the VM.
+    pub facts: FactsReport,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Every member and what became of it.
+    pub inventory: Vec<InventoryEntry>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+impl Report {
+    /// The worst severity among findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).min()
+    }
+
+    /// True when a finding of severity error or worse exists (exit code 1).
+    pub fn has_errors(&self) -> bool {
+        self.worst().is_some_and(|s| s <= Severity::Error)
+    }
+}
+
+/// Sorts findings deterministically: severity, first seen (undated last), id.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| match (&a.first_seen, &b.first_seen) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}

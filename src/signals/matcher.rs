@@ -1,0 +1,198 @@
+//! The compiled signature set and the per-record matching it does.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::{Captures, Signature};
+use crate::intake::ArtifactKind;
+
+/// A signature that matched a record, with where in the text it matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMatch {
+    /// Index of the signature in the set.
+    pub signature: usize,
+    /// Byte offset in the matched text where the evidence starts.
+    pub offset: usize,
+    /// Named regex captures.
+    pub captures: Captures,
+}
+
+/// Signatures compiled for matching.
+#[derive(Debug)]
+pub struct SignatureSet {
+    signatures: Vec<Signature>,
+    automaton: AhoCorasick,
+    /// For each signature: literal ids of its `all`, `any` and `none` lists.
+    literal_ids: Vec<LiteralIds>,
+    literal_count: usize,
+}
+
+#[derive(Debug, Default)]
+struct LiteralIds {
+    all: Vec<usize>,
+    any: Vec<usize>,
+    none: Vec<usize>,
+}
+
+impl SignatureSet {
+    /// Compiles signatures (usually the built-in ones, then any user files).
+    pub fn new(signatures: Vec<Signature>) -> Self {
+        let mut literals: Vec<String> = Vec::new();
+        let mut intern = |lit: &str| -> usize {
+            let lower = lit.to_ascii_lowercase();
+            match literals.iter().position(|l| *l == lower) {
+                Some(i) => i,
+                None => {
+                    literals.push(lower);
+                    literals.len() - 1
+                }
+            }
+        };
+        let literal_ids = signatures
+            .iter()
+            .map(|s| LiteralIds {
+                all: s.all.iter().map(|l| intern(l)).collect(),
+                any: s.any.iter().map(|l| intern(l)).collect(),
+                none: s.none.iter().map(|l| intern(l)).collect(),
+            })
+            .collect();
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&literals)
+            .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton builds"));
+        SignatureSet { signatures, automaton, literal_ids, literal_count: literals.len() }
+    }
+
+    /// The signatures, in set order.
+    pub fn signatures(&self) -> &[Signature] {
+        &self.signatures
+    }
+
+    /// True when some signature applies to `kind` (so its records are worth scanning).
+    pub fn covers(&self, kind: ArtifactKind) -> bool {
+        self.signatures.iter().any(|s| s.applies_to(kind))
+    }
+
+    /// Matches one record's text from a source of `kind`; returns every signature that holds.
+    pub fn match_text(&self, kind: ArtifactKind, text: &str, scratch: &mut MatchScratch) -> Vec<RecordMatch> {
+        scratch.reset(self.literal_count);
+        for m in self.automaton.find_overlapping_iter(text) {
+            let id = m.pattern().as_usize();
+            if scratch.first[id].is_none() {
+                scratch.first[id] = Some(m.start());
+                scratch.found += 1;
+            }
+        }
+        let mut out = Vec::new();
+        for (index, sig) in self.signatures.iter().enumerate() {
+            if !sig.applies_to(kind) {
+                continue;
+            }
+            let ids = &self.literal_ids[index];
+            if (!ids.all.is_empty() || !ids.any.is_empty()) && scratch.found == 0 {
+                continue;
+            }
+            if let Some(m) = self.check(sig, ids, text, scratch) {
+                out.push(RecordMatch { signature: index, ..m });
+            }
+        }
+        out
+    }
+
+    fn check(
+        &self,
+        sig: &Signature,
+        ids: &LiteralIds,
+        text: &str,
+        scratch: &MatchScratch,
+    ) -> Option<RecordMatch> {
+        let at = |id: &usize| scratch.first[*id];
+        let mut offset = usize::MAX;
+        for id in &ids.all {
+            offset = offset.min(at(id)?);
+        }
+        if !ids.any.is_empty() {
+            offset = offset.min(ids.any.iter().filter_map(at).min()?);
+        }
+        if ids.none.iter().any(|id| at(id).is_some()) {
+            return None;
+        }
+        let mut captures = Captures::new();
+        if let Some(re) = &sig.regex {
+            let caps = re.captures(text)?;
+            if let Some(whole) = caps.get(0) {
+                offset = offset.min(whole.start());
+            }
+            for name in re.capture_names().flatten() {
+                if let Some(m) = caps.name(name) {
+                    captures.insert(name.to_string(), m.as_str().to_string());
+                }
+            }
+        }
+        Some(RecordMatch { signature: 0, offset: if offset == usize::MAX { 0 } else { offset }, captures })
+    }
+}
+
+/// Reusable per-thread buffers for [`SignatureSet::match_text`].
+#[derive(Debug, Default)]
+pub struct MatchScratch {
+    first: Vec<Option<usize>>,
+    found: usize,
+}
+
+impl MatchScratch {
+    fn reset(&mut self, n: usize) {
+        if self.found > 0 || self.first.len() != n {
+            self.first.clear();
+            self.first.resize(n, None);
+        }
+        self.found = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::load_signatures;
+
+    fn set(toml: &str) -> SignatureSet {
+        SignatureSet::new(load_signatures("test", toml).unwrap())
+    }
+
+    #[test]
+    fn all_any_none_and_regex_captures() {
+        let s = set(r#"
+            [[signature]]
+            id = "wire.fail"
+            signal = "wireserver-failure"
+            sources = ["waagent-log"]
+            all = ["168.63.129.16"]
+            any = ["timed out", "connection refused"]
+            none = ["recovered"]
+            regex = 'GET (?P<url>http://168\.63\.129\.16\S*)'
+        "#);
+        let mut scratch = MatchScratch::default();
+        let text =
+            "Error: [HTTP Failed] GET http://168.63.129.16/machine/ -- IOError Timed Out -- 6 attempts made";
+        let got = s.match_text(ArtifactKind::WaagentLog, text, &mut scratch);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].offset, text.find("GET").unwrap());
+        assert_eq!(got[0].captures.get("url").map(String::as_str), Some("http://168.63.129.16/machine/"));
+        // Wrong source kind, missing `any`, a `none` literal: no match.
+        assert!(s.match_text(ArtifactKind::Syslog, text, &mut scratch).is_empty());
+        assert!(s
+            .match_text(ArtifactKind::WaagentLog, "GET http://168.63.129.16/ ok", &mut scratch)
+            .is_empty());
+        let recovered = format!("{text} recovered");
+        assert!(s.match_text(ArtifactKind::WaagentLog, &recovered, &mut scratch).is_empty());
+    }
+
+    #[test]
+    fn scratch_is_reset_between_records() {
+        let s = set("[[signature]]\nid='a'\nsignal='s'\nall=['alpha']\n[[signature]]\nid='b'\nsignal='t'\nall=['beta']\n");
+        let mut scratch = MatchScratch::default();
+        assert_eq!(s.match_text(ArtifactKind::WaagentLog, "alpha", &mut scratch).len(), 1);
+        let got = s.match_text(ArtifactKind::WaagentLog, "beta", &mut scratch);
+        assert_eq!(got.iter().map(|m| m.signature).collect::<Vec<_>>(), vec![1]);
+    }
+}

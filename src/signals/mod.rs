@@ -1,0 +1,51 @@
+//! The signature layer: declarative patterns (a data file embedded in the binary, extensible with
+//! `--signatures FILE`) that tag log records as signals. Only tagged records are kept in memory.
+//!
+//! Matching is two-phase: one Aho-Corasick pass over a record's text finds which of all the signatures'
+//! literals occur (case-insensitively), and only signatures whose literal conditions hold run their regex.
+
+mod file;
+mod matcher;
+
+pub use file::{load_signatures, SignatureFileError, BUILTIN_SIGNATURES};
+pub use matcher::{MatchScratch, RecordMatch, SignatureSet};
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::intake::ArtifactKind;
+
+/// One signature, as read from a signature file.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// Unique id, `family.what` (`waagent.goal-state-fetch-failed`).
+    pub id: String,
+    /// The signal it tags records with; diagnoses look signals up by this name.
+    pub signal: Arc<str>,
+    /// What it means, for `snaptriage rules`.
+    pub description: String,
+    /// Artifact kinds it applies to; empty = every line-oriented log.
+    pub sources: Vec<ArtifactKind>,
+    /// Literals that must all occur (case-insensitive).
+    pub all: Vec<String>,
+    /// Literals of which at least one must occur (case-insensitive), when not empty.
+    pub any: Vec<String>,
+    /// Literals none of which may occur (case-insensitive).
+    pub none: Vec<String>,
+    /// A regex that must match; its named groups become the signal's captures.
+    pub regex: Option<regex::Regex>,
+}
+
+impl Signature {
+    /// True when the signature applies to records from `kind`.
+    pub fn applies_to(&self, kind: ArtifactKind) -> bool {
+        if self.sources.is_empty() {
+            kind.is_line_log()
+        } else {
+            self.sources.contains(&kind)
+        }
+    }
+}
+
+/// Named regex groups captured by a signal, in name order (deterministic output).
+pub type Captures = BTreeMap<String, String>;

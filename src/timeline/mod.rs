@@ -1,0 +1,224 @@
+//! Puts every record on one UTC timeline: decides, per source, how its timestamps map to UTC.
+//!
+//! Sources that write UTC need nothing. Sources that write local wall-clock time without a zone (waagent before
+//! 2.2.46, the Python 2 backup extension, the freeze helper, syslog) are converted with, in order of preference:
+//! the zone the user gives, the zone the bundle reveals (`/etc/timezone`), an offset inferred from the same
+//! instants written in both clocks (mixed-era waagent logs, backup-logger lines embedded in local-time lines),
+//! or else they are assumed to be UTC — and the report says which.
+
+mod zone;
+
+pub use zone::{parse_zone, Zone, ZoneParseError};
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use serde::Serialize;
+use snaptriage_parsers::SourceTime;
+
+/// How a source's local timestamps were mapped to UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "basis", rename_all = "kebab-case")]
+pub enum TimeBasis {
+    /// The source writes UTC.
+    Utc,
+    /// Local time converted with a zone the user supplied.
+    LocalGiven {
+        /// The zone.
+        zone: String,
+    },
+    /// Local time converted with the zone the bundle names.
+    LocalZone {
+        /// The zone.
+        zone: String,
+        /// Where the bundle named it.
+        from: String,
+    },
+    /// Local time converted with an offset inferred from instants seen in both clocks.
+    LocalInferred {
+        /// The offset, `+HH:MM`.
+        offset: String,
+        /// How many paired instants agreed on it.
+        agreeing: usize,
+        /// How many paired instants there were.
+        observed: usize,
+    },
+    /// Local time taken as UTC because nothing told the zone.
+    LocalAssumedUtc,
+    /// The source has no timestamps.
+    Untimed,
+}
+
+impl TimeBasis {
+    /// A short human label (`utc`, `local-inferred +02:00`, …).
+    pub fn label(&self) -> String {
+        match self {
+            TimeBasis::Utc => "utc".into(),
+            TimeBasis::LocalGiven { zone } => format!("local-given {zone}"),
+            TimeBasis::LocalZone { zone, .. } => format!("local-zone {zone}"),
+            TimeBasis::LocalInferred { offset, .. } => format!("local-inferred {offset}"),
+            TimeBasis::LocalAssumedUtc => "local-assumed-utc".into(),
+            TimeBasis::Untimed => "untimed".into(),
+        }
+    }
+}
+
+/// The bundle-wide rule for local timestamps, chosen once from everything known.
+#[derive(Debug, Clone)]
+pub struct LocalClock {
+    zone: Option<Zone>,
+    basis: TimeBasis,
+}
+
+/// An observation that one instant was written as `local` by one writer and `utc` by another.
+pub type ZoneObservation = i64;
+
+/// Rounds an observed `local - utc` difference (seconds) to the nearest quarter hour, the granularity of
+/// real zone offsets; differences beyond ±14 h are not offsets and give `None`.
+pub fn quantize_offset(seconds: i64) -> Option<i64> {
+    const QUARTER: i64 = 15 * 60;
+    let q = (seconds as f64 / QUARTER as f64).round() as i64 * QUARTER;
+    (q.abs() <= 14 * 3600).then_some(q)
+}
+
+/// Records one paired instant: `local` and `utc` written for the same moment.
+pub fn observe(local: NaiveDateTime, utc: NaiveDateTime) -> Option<ZoneObservation> {
+    quantize_offset((local - utc).num_seconds())
+}
+
+impl LocalClock {
+    /// Chooses the rule: a given zone, else the bundle's zone, else the most agreed inferred offset, else UTC.
+    pub fn choose(
+        given: Option<Zone>,
+        bundle_zone: Option<(Zone, String)>,
+        observations: &[ZoneObservation],
+    ) -> Self {
+        if let Some(zone) = given {
+            let basis = TimeBasis::LocalGiven { zone: zone.name() };
+            return LocalClock { zone: Some(zone), basis };
+        }
+        if let Some((zone, from)) = bundle_zone {
+            let basis = TimeBasis::LocalZone { zone: zone.name(), from };
+            return LocalClock { zone: Some(zone), basis };
+        }
+        if let Some((offset, agreeing)) = mode(observations) {
+            let zone = Zone::Fixed(offset);
+            let basis =
+                TimeBasis::LocalInferred { offset: zone.name(), agreeing, observed: observations.len() };
+            return LocalClock { zone: Some(zone), basis };
+        }
+        LocalClock { zone: None, basis: TimeBasis::LocalAssumedUtc }
+    }
+
+    /// The basis local-time sources get.
+    pub fn basis(&self) -> &TimeBasis {
+        &self.basis
+    }
+
+    /// Converts a source timestamp to UTC.
+    pub fn to_utc(&self, t: SourceTime) -> DateTime<Utc> {
+        match t {
+            SourceTime::Utc(n) => n.and_utc(),
+            SourceTime::Local(n) => match &self.zone {
+                Some(zone) => zone.local_to_utc(n),
+                None => n.and_utc(),
+            },
+        }
+    }
+
+    /// The basis of a source, from whether it wrote UTC and/or local timestamps.
+    pub fn basis_for(&self, has_utc: bool, has_local: bool) -> TimeBasis {
+        match (has_utc, has_local) {
+            (_, true) => self.basis.clone(),
+            (true, false) => TimeBasis::Utc,
+            (false, false) => TimeBasis::Untimed,
+        }
+    }
+}
+
+/// The most frequent offset and how often it occurs; ties go to the smaller absolute offset.
+fn mode(observations: &[ZoneObservation]) -> Option<(i64, usize)> {
+    let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    for &o in observations {
+        *counts.entry(o).or_default() += 1;
+    }
+    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.abs().cmp(&a.0.abs())))
+}
+
+/// Formats an offset in seconds as `+HH:MM`.
+pub fn format_offset(seconds: i64) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let abs = seconds.abs();
+    format!("{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60)
+}
+
+/// RFC 3339 UTC with microseconds and `Z`, the one format the reports use.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Whole minutes between two instants, for messages.
+pub fn minutes_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
+    (b - a).num_minutes()
+}
+
+/// A duration in a compact human form (`3h 05m`, `42m`, `2d 4h`).
+pub fn human_duration(d: Duration) -> String {
+    let mins = d.num_minutes().abs();
+    let (days, hours, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {m:02}m")
+    } else {
+        format!("{m}m")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    #[test]
+    fn offsets_are_quantized_to_quarter_hours() {
+        assert_eq!(observe(dt("2024-01-01 12:01:10"), dt("2024-01-01 10:00:00")), Some(7200));
+        assert_eq!(observe(dt("2024-01-01 05:29:00"), dt("2024-01-01 00:00:00")), Some(5 * 3600 + 1800));
+        assert_eq!(observe(dt("2024-01-02 00:00:00"), dt("2024-01-01 00:00:00")), None);
+    }
+
+    #[test]
+    fn inferred_offset_converts_local_time() {
+        let clock = LocalClock::choose(None, None, &[7200, 7200, 3600]);
+        assert_eq!(
+            clock.basis(),
+            &TimeBasis::LocalInferred { offset: "+02:00".into(), agreeing: 2, observed: 3 }
+        );
+        let utc = clock.to_utc(SourceTime::Local(dt("2024-01-01 12:00:00")));
+        assert_eq!(rfc3339(utc), "2024-01-01T10:00:00.000000Z");
+        assert_eq!(
+            rfc3339(clock.to_utc(SourceTime::Utc(dt("2024-01-01 12:00:00")))),
+            "2024-01-01T12:00:00.000000Z"
+        );
+    }
+
+    #[test]
+    fn precedence_given_then_bundle_then_inferred_then_utc() {
+        let given =
+            LocalClock::choose(Some(Zone::Fixed(-5 * 3600)), Some((Zone::Fixed(3600), "x".into())), &[7200]);
+        assert_eq!(given.basis().label(), "local-given -05:00");
+        let bundle = LocalClock::choose(None, Some((Zone::Fixed(3600), "etc/timezone".into())), &[7200]);
+        assert_eq!(bundle.basis().label(), "local-zone +01:00");
+        assert_eq!(LocalClock::choose(None, None, &[]).basis(), &TimeBasis::LocalAssumedUtc);
+        assert_eq!(LocalClock::choose(None, None, &[]).basis_for(true, false), TimeBasis::Utc);
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human_duration(Duration::minutes(42)), "42m");
+        assert_eq!(human_duration(Duration::minutes(185)), "3h 05m");
+        assert_eq!(human_duration(Duration::minutes(3000)), "2d 2h");
+        assert_eq!(format_offset(-(5 * 3600 + 1800)), "-05:30");
+    }
+}
