@@ -165,7 +165,7 @@ fn run(
     let clock = LocalClock::choose(opts.timezone, bundle_zone, &observations);
 
     let (signals, sources, clocks) = place_on_timeline(&outcomes, signatures, &clock);
-    facts.agent_versions = agent_versions(&signals);
+    facts.agent_versions = agent_versions(&signals, &facts);
     let newest = sources.iter().filter_map(|s| s.last).max();
     let reference = facts.collected_at.or(newest);
 
@@ -230,6 +230,7 @@ fn place_on_timeline(
                 prefix: raw.prefix.clone(),
                 text: raw.text.clone(),
                 head: raw.head.clone(),
+                about_backup: raw.about_backup,
                 captures: raw.captures.clone(),
             });
         }
@@ -270,9 +271,25 @@ fn place_on_timeline(
     (signals, sources, clocks)
 }
 
-/// Agent version sightings from version signals.
-fn agent_versions(signals: &[Signal]) -> Vec<AgentVersion> {
+/// Agent version sightings from version signals and agent status reports, oldest first.
+fn agent_versions(signals: &[Signal], facts: &Facts) -> Vec<AgentVersion> {
     let mut out = Vec::new();
+    for s in &facts.agent_statuses {
+        let Some(version) = &s.version else { continue };
+        out.push(AgentVersion {
+            version: version.clone(),
+            role: AgentRole::GoalState,
+            seen_at: s.time,
+            auto_update: None,
+            evidence: Evidence {
+                path: s.path.clone(),
+                line: None,
+                record_id: None,
+                timestamp: s.time.map(rfc3339),
+                text: format!("agent status: version {version} {}", s.status.clone().unwrap_or_default()),
+            },
+        });
+    }
     for s in signals.iter().filter(|s| &*s.name == "agent.version") {
         let (version, role) = match (s.capture("version"), s.capture("gsversion"), s.capture("gaversion")) {
             (Some(v), _, _) if s.signature.as_ref() == "agent.daemon-version" => (v, AgentRole::Daemon),
@@ -287,6 +304,7 @@ fn agent_versions(signals: &[Signal]) -> Vec<AgentVersion> {
             evidence: s.evidence(),
         });
     }
+    out.sort_by(|a, b| (a.seen_at.is_none(), a.seen_at).cmp(&(b.seen_at.is_none(), b.seen_at)));
     out
 }
 

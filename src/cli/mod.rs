@@ -1,1 +1,129 @@
-//! CLI (being written)
+//! The command-line front end: parses flags, validates them into engine options, runs, prints.
+//! Reports go to standard output (or `--output`); diagnostics to standard error.
+
+mod args;
+mod batch;
+mod explain;
+mod output;
+mod rules;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::Parser;
+
+pub use args::Cli;
+use args::{AnalyzeArgs, Command, EngineArgs, ReportFormat, TimelineArgs, TimelineFormat};
+use output::Output;
+
+use crate::engine::{analyze_path, Options};
+use crate::intake::Limits;
+use crate::report::{render_html, render_json, render_markdown, render_table};
+use crate::timeline::parse_zone;
+
+/// Exit code: no finding of severity error or worse.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code: findings of severity error or worse.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: the input could not be analysed.
+pub const EXIT_FAILED: u8 = 2;
+
+/// Runs the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    let argv = args::with_default_command(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_FAILED } else { EXIT_CLEAN };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
+        Err(err) => {
+            eprintln!("snaptriage: error: {err:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Analyze(a) => analyze(a),
+        Command::Batch(b) => batch::run(b),
+        Command::Timeline(t) => timeline(t),
+        Command::Explain(e) => explain::run(&e.what),
+        Command::Rules(r) => rules::run(r),
+    }
+}
+
+/// Validates engine flags into options.
+pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Options> {
+    let timezone = engine.timezone_assume.as_deref().map(parse_zone).transpose()?;
+    let mut signature_files = Vec::new();
+    for path in &engine.signatures {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read signature file", path.display()))?;
+        signature_files.push((path.display().to_string(), text));
+    }
+    let limits = Limits {
+        max_member_bytes: engine.max_member_mib.saturating_mul(1 << 20),
+        max_depth: engine.max_depth,
+        ..Limits::default()
+    };
+    Ok(Options { limits, signature_files, timezone, keep_timeline })
+}
+
+fn analyze(a: AnalyzeArgs) -> Result<u8> {
+    let opts = options(&a.engine, false)?;
+    let analysis = analyze_path(&a.bundle, &opts)?;
+    let report = &analysis.report;
+    let to_terminal = a.output.is_none() && std::io::stdout().is_terminal();
+    let format = a.format.unwrap_or(if to_terminal { ReportFormat::Table } else { ReportFormat::Json });
+    let text = match format {
+        ReportFormat::Table => render_table(report, output::terminal_width()),
+        ReportFormat::Json => render_json(report),
+        ReportFormat::Markdown => render_markdown(report),
+        ReportFormat::Html => render_html(report),
+    };
+    let mut out = Output::open(a.output.as_deref())?;
+    out.write(text.as_bytes())?;
+    out.finish()?;
+    Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn timeline(t: TimelineArgs) -> Result<u8> {
+    let opts = options(&t.engine, true)?;
+    let analysis = analyze_path(&t.bundle, &opts)?;
+    let mut out = Output::open(t.output.as_deref())?;
+    if t.format == TimelineFormat::Csv {
+        out.write(b"time,path,line,level,signals,text\n")?;
+    }
+    for e in analysis.timeline.iter().filter(|e| !t.signals_only || !e.signals.is_empty()) {
+        let line = match t.format {
+            TimelineFormat::Jsonl => serde_json::to_string(e)? + "\n",
+            TimelineFormat::Csv => format!(
+                "{},{},{},{},{},{}\n",
+                csv(e.time.as_deref().unwrap_or("")),
+                csv(&e.path),
+                e.line.map(|l| l.to_string()).unwrap_or_default(),
+                e.level,
+                csv(&e.signals),
+                csv(&e.text)
+            ),
+        };
+        out.write(line.as_bytes())?;
+    }
+    out.finish()?;
+    Ok(EXIT_CLEAN)
+}
+
+fn csv(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}

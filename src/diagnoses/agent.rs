@@ -257,3 +257,44 @@ impl Diagnosis for ConfigBlocksExtensions {
         Some(Draft { severity: None, confidence, summary, evidence, error_codes: None })
     }
 }
+
+/// Goal-state processing failures this many times, or spanning `GOAL_STATE_MINUTES`, are an error.
+const GOAL_STATE_REPEATS: usize = 3;
+const GOAL_STATE_MINUTES: i64 = 10;
+
+/// `agent-goal-state-failing`.
+pub struct GoalStateFailing;
+
+impl Diagnosis for GoalStateFailing {
+    fn id(&self) -> &'static str {
+        "agent-goal-state-failing"
+    }
+
+    fn rule(&self) -> &'static str {
+        "The agent cannot process goal states: its own goal-state files are missing or stale, or it hits exceptions \
+         processing extensions. 3+ occurrences or a span of 10 min or more is an error; fewer is a warning."
+    }
+
+    fn signals(&self) -> &'static [&'static str] {
+        &["agent.goal-state-broken"]
+    }
+
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
+        let broken: Vec<&Signal> = cx.named("agent.goal-state-broken").collect();
+        if broken.is_empty() {
+            return None;
+        }
+        let lasting = span(&broken).unwrap_or_else(Duration::zero);
+        let persistent = broken.len() >= GOAL_STATE_REPEATS || lasting >= Duration::minutes(GOAL_STATE_MINUTES);
+        let stale = broken.iter().any(|s| s.mentions("is missing"));
+        let summary = format!(
+            "The agent failed to process its goal state {} time(s){}{}.",
+            broken.len(),
+            if lasting > Duration::zero() { format!(" over {}", human_duration(lasting)) } else { String::new() },
+            if stale { "; its goal-state files under /var/lib/waagent are missing or stale" } else { "" }
+        );
+        let (severity, confidence) =
+            if persistent { (Severity::Error, Confidence::High) } else { (Severity::Warning, Confidence::Medium) };
+        Some(Draft { severity: Some(severity), confidence, summary, evidence: evidence_of(broken), error_codes: None })
+    }
+}

@@ -45,6 +45,8 @@ pub struct Signal {
     pub text: String,
     /// First line of the record, when the evidence is a continuation line.
     pub head: String,
+    /// The record names the backup extension somewhere.
+    pub about_backup: bool,
     /// Regex captures.
     pub captures: Captures,
 }
@@ -77,6 +79,7 @@ impl Signal {
     /// True when the record concerns the backup extension (by prefix, path or text).
     pub fn is_backup_extension(&self) -> bool {
         matches!(self.kind, ArtifactKind::VmSnapshotLog | ArtifactKind::VmSnapshotShellLog)
+            || self.about_backup
             || self.mentions("RecoveryServices.VMSnapshot")
             || self.mentions("VMSnapshotLinux")
     }
@@ -157,6 +160,7 @@ pub fn registry() -> Vec<Box<dyn Diagnosis>> {
         Box::new(agent::AgentNotRunning),
         Box::new(agent::AgentOutdated),
         Box::new(agent::ConfigBlocksExtensions),
+        Box::new(agent::GoalStateFailing),
         Box::new(network::WireServerUnreachable),
         Box::new(network::DhcpDisabled),
         Box::new(network::StorageUnreachable),

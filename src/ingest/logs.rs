@@ -150,6 +150,7 @@ impl<'c> LogScan<'c> {
         let matches = self.cx.signatures.match_text(self.kind, record.raw, &mut self.scratch);
         for m in matches {
             let (line, text) = evidence_line(record, m.offset);
+            let about_backup = mentions_backup(record.raw);
             let head = if line == record.line {
                 String::new()
             } else {
@@ -165,6 +166,7 @@ impl<'c> LogScan<'c> {
                 prefix: record.prefix.map(str::to_string),
                 text,
                 head,
+                about_backup,
                 captures: m.captures,
             });
         }
@@ -179,6 +181,12 @@ impl<'c> LogScan<'c> {
         };
         basis.to_string()
     }
+}
+
+/// True when a record names the backup extension (`Microsoft.Azure.RecoveryServices.VMSnapshot[Linux]`).
+fn mentions_backup(raw: &str) -> bool {
+    memchr::memmem::find(raw.as_bytes(), b"RecoveryServices.VMSnapshot").is_some()
+        || memchr::memmem::find(raw.as_bytes(), b"RecoveryServices_VMSnapshot").is_some()
 }
 
 /// The physical line (number and text) of a record where a match starts.

@@ -51,6 +51,8 @@ pub struct RawSignal {
     pub text: String,
     /// The record's first line when the evidence line is a continuation line (its context), else empty.
     pub head: String,
+    /// The whole record mentions the backup extension (its handler name).
+    pub about_backup: bool,
     /// Regex captures.
     pub captures: Captures,
 }

@@ -2,11 +2,12 @@
 //! network configuration. Each becomes facts; a parse failure fails only its member.
 
 use snaptriage_parsers::network_config::{self, NetworkFileKind};
-use snaptriage_parsers::{ext_status, extensions_config, goal_state, handler, waagent_conf, SourceTime};
+use snaptriage_parsers::{ext_status, extensions_config, goal_state, handler, waagent_conf, waagent_status, SourceTime};
 
 use super::{IngestContext, MemberOutcome, RawSignal};
 use crate::facts::{
-    ConfFile, ExtensionStatusFact, Fact, HandlerFact, HandlerOrigin, NetworkFact, SettingsFact,
+    is_backup_extension, AgentStatusFact, ConfFile, ExtensionStatusFact, Fact, HandlerFact, HandlerOrigin, NetworkFact,
+    SettingsFact,
 };
 use crate::intake::{ArtifactKind, Member};
 use crate::signals::MatchScratch;
@@ -106,10 +107,7 @@ pub(super) fn ingest_state(
         ArtifactKind::Mrseq => {
             format!("sequence {}", handler::parse_mrseq(bytes).map_err(|e| e.to_string())?)
         }
-        ArtifactKind::WaagentStatus => {
-            serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
-            "agent status".into()
-        }
+        ArtifactKind::WaagentStatus => agent_status(path, bytes, out)?,
         _ => "not parsed".into(),
     };
     tag_whole_text(member.kind, text, cx, out);
@@ -141,6 +139,7 @@ fn tag_whole_text(kind: ArtifactKind, text: &str, cx: &IngestContext<'_>, out: &
             prefix: None,
             text: snippet.trim().to_string(),
             head: String::new(),
+            about_backup: false,
             captures: m.captures,
         });
     }
@@ -269,6 +268,61 @@ fn status(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, S
         format!("{} {} code {}", fact.handler, fact.status, code.map(|c| c.to_string()).unwrap_or_default());
     out.facts.push(Fact::ExtensionStatus(fact));
     Ok(detail)
+}
+
+fn utc(t: Option<SourceTime>) -> Option<chrono::DateTime<chrono::Utc>> {
+    t.map(|t| t.naive().and_utc())
+}
+
+/// The agent's aggregate status: its version and readiness, and each handler's reported settings status.
+fn agent_status(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, String> {
+    let report = waagent_status::parse(bytes).map_err(|e| e.to_string())?;
+    let time = utc(report.timestamp);
+    let version = report.goal_state_agent_version.clone().or_else(|| report.agent_version.clone());
+    out.facts.push(Fact::AgentStatus(AgentStatusFact {
+        path: path.to_string(),
+        version: version.clone(),
+        status: report.agent_status.clone(),
+        message: report.agent_message.clone(),
+        time,
+    }));
+    for h in &report.handlers {
+        let (Some(name), Some(settings)) = (&h.name, &h.settings) else { continue };
+        let reported = settings.status.clone().unwrap_or_default().to_ascii_lowercase();
+        let code = settings.code.value();
+        let status = if is_backup_extension(name) && reported == "success" {
+            // The backup extension forces its top-level status to success; the code keeps the truth.
+            match code {
+                Some(4) => "transitioning".to_string(),
+                Some(c) if ![0, 1, 3].contains(&c) => "error".to_string(),
+                _ => reported.clone(),
+            }
+        } else {
+            reported.clone()
+        };
+        let message = settings.message.clone().unwrap_or_default();
+        out.facts.push(Fact::ExtensionStatus(ExtensionStatusFact {
+            path: path.to_string(),
+            handler: name.clone(),
+            handler_version: h.version.clone(),
+            seq: h.sequence_number,
+            operation: settings.operation.clone(),
+            reported_status: reported,
+            status,
+            code,
+            ext_error: snaptriage_parsers::vmsnapshot_log::status_code_names(&message).next().map(str::to_string),
+            message: crate::facts::clip(&message, 1024),
+            time: utc(settings.timestamp).or(time),
+            task_id: None,
+            telemetry: Vec::new(),
+        }));
+    }
+    Ok(format!(
+        "agent {} {}, {} handlers",
+        version.unwrap_or_else(|| "?".into()),
+        report.agent_status.unwrap_or_default(),
+        report.handlers.len()
+    ))
 }
 
 fn file_name(path: &str) -> &str {

@@ -328,12 +328,15 @@ pub(super) fn open_top_level(
         }
         Format::Other => {
             let len = data.len();
-            walker.add(
-                file_name.to_string(),
-                len as u64,
-                0,
-                Source::Slice { data: Shared(Arc::new(data)), range: 0..len },
-            );
+            let sniffed = super::sniff::text_kind(&data);
+            let source = Source::Slice { data: Shared(Arc::new(data)), range: 0..len };
+            walker.add(file_name.to_string(), len as u64, 0, source);
+            // A lone file named unlike any artifact (`case-1234.log`) is classified by its content.
+            if let (Some(kind), Some(member)) = (sniffed, walker.listing.members.last_mut()) {
+                if member.kind == ArtifactKind::Unknown {
+                    member.kind = kind;
+                }
+            }
         }
     }
     Ok(walker.listing)

@@ -9,6 +9,7 @@ pub mod path;
 
 mod container;
 mod read;
+mod sniff;
 
 use std::path::Path;
 

@@ -1,0 +1,168 @@
+//! Raw command-line flags (clap). Validated into engine options by `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Finds why Azure Backup of a VM fails, from the VM's guest support bundle.
+#[derive(Debug, Parser)]
+#[command(name = "snaptriage", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const AFTER_HELP: &str = "`snaptriage BUNDLE` is short for `snaptriage analyze BUNDLE`.\n\
+Exit codes: 0 no finding of severity error or worse, 1 such findings, 2 the input could not be analysed.";
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse one bundle (zip, tar, tar.gz, .gz, a single log file, or a directory) and report findings.
+    Analyze(AnalyzeArgs),
+    /// Analyse many bundles in parallel; writes one JSON line per bundle.
+    Batch(BatchArgs),
+    /// Export every record of a bundle on one UTC timeline.
+    Timeline(TimelineArgs),
+    /// Explain an Azure Backup error code or a snaptriage finding id.
+    Explain(ExplainArgs),
+    /// List the signatures and diagnoses snaptriage applies.
+    Rules(RulesArgs),
+}
+
+/// Options shared by the commands that read bundles.
+#[derive(Debug, clap::Args)]
+pub struct EngineArgs {
+    /// Read local-time logs in this zone (IANA name like Europe/Berlin, UTC, or an offset like +05:30)
+    /// instead of the zone the bundle reveals or snaptriage infers.
+    #[arg(long, value_name = "ZONE")]
+    pub timezone_assume: Option<String>,
+    /// Extra signature file(s) (TOML, same format as `snaptriage rules --format toml`).
+    #[arg(long = "signatures", value_name = "FILE")]
+    pub signatures: Vec<PathBuf>,
+    /// Largest uncompressed member to read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    pub max_member_mib: u64,
+    /// Deepest archive nesting to open.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_depth: u8,
+}
+
+/// `analyze`.
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// Report format (default: table on a terminal, json otherwise).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the report here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Engine options.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A table for the terminal.
+    Table,
+    /// The JSON contract.
+    Json,
+    /// Markdown for a support case.
+    Markdown,
+    /// A self-contained HTML page.
+    Html,
+}
+
+/// `batch`.
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// Bundles, or directories whose files (one level deep) are bundles.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write the JSON lines here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write each bundle's full JSON report into this directory (`<bundle file name>.json`).
+    #[arg(long, value_name = "DIR")]
+    pub reports: Option<PathBuf>,
+    /// Bundles analysed at once (default: number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Engine options.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// `timeline`.
+#[derive(Debug, clap::Args)]
+pub struct TimelineArgs {
+    /// The bundle.
+    pub bundle: PathBuf,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = TimelineFormat::Jsonl)]
+    pub format: TimelineFormat,
+    /// Only records tagged by a signature.
+    #[arg(long)]
+    pub signals_only: bool,
+    /// Write here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Engine options.
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Timeline formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// `explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// An Azure Backup error code (UserErrorFsFreezeFailed) or a finding id (fsfreeze-failed).
+    pub what: String,
+}
+
+/// `rules`.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+    /// Include signatures from these files too.
+    #[arg(long = "signatures", value_name = "FILE")]
+    pub signatures: Vec<PathBuf>,
+}
+
+/// `rules` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// Human-readable.
+    Table,
+    /// JSON.
+    Json,
+    /// The built-in signature file itself (a starting point for your own).
+    Toml,
+}
+
+/// Turns `snaptriage BUNDLE ...` into `snaptriage analyze BUNDLE ...`.
+pub fn with_default_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    const KNOWN: &[&str] = &["analyze", "batch", "timeline", "explain", "rules", "help"];
+    let Some(first) = args.get(1).and_then(|a| a.to_str()) else { return args };
+    if first.starts_with('-') || KNOWN.contains(&first) {
+        return args;
+    }
+    let mut out = args.clone();
+    out.insert(1, "analyze".into());
+    out
+}
