@@ -1,0 +1,145 @@
+//! The command-line contract: exit codes, formats, shorthand, errors on stderr.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn snaptriage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_snaptriage")).args(args).output().expect("runs")
+}
+
+fn write_temp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("snaptriage-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn healthy_bundle_exits_0_and_writes_json_when_piped() {
+    let log = common::healthy_waagent_log();
+    let bundle = write_temp("healthy.zip", &common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]));
+    let out = snaptriage(&["analyze", bundle.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the JSON report");
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(report["facts"]["agent_version"], "2.10.0.8");
+}
+
+#[test]
+fn error_findings_exit_1_and_shorthand_works() {
+    let log = common::wireserver_outage_log();
+    let bundle = write_temp("outage.zip", &common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]));
+    let out = snaptriage(&[bundle.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["wireserver-unreachable"]);
+}
+
+#[test]
+fn unreadable_input_exits_2_with_a_clear_error() {
+    let out = snaptriage(&["analyze", "/nonexistent/bundle.zip"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/bundle.zip") && err.contains("No such file"), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let corrupt = write_temp("corrupt.zip", b"PK\x03\x04 this is not really a zip archive");
+    let out = snaptriage(&["analyze", corrupt.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a readable zip archive"));
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    assert_eq!(snaptriage(&["analyze"]).status.code(), Some(2));
+    assert_eq!(snaptriage(&["analyze", "x.zip", "--timezone-assume", "Mars/Olympus"]).status.code(), Some(2));
+}
+
+#[test]
+fn formats_render() {
+    let log = common::wireserver_outage_log();
+    let bundle = write_temp("formats.zip", &common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]));
+    let b = bundle.to_str().unwrap();
+    let table = String::from_utf8(snaptriage(&["analyze", b, "-f", "table"]).stdout).unwrap();
+    assert!(table.contains("wireserver-unreachable") && table.contains("what to do:"), "{table}");
+    let md = String::from_utf8(snaptriage(&["analyze", b, "-f", "markdown"]).stdout).unwrap();
+    assert!(md.starts_with("# snaptriage report") && md.contains("| `var/log/waagent.log`"));
+    let html = String::from_utf8(snaptriage(&["analyze", b, "-f", "html"]).stdout).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.contains("wireserver-unreachable"));
+    let out_file = bundle.with_extension("json");
+    let out = snaptriage(&["analyze", b, "-f", "json", "-o", out_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_file).unwrap()).unwrap();
+    assert_eq!(written["schema_version"], 1);
+}
+
+#[test]
+fn explain_codes_and_ids() {
+    let out = snaptriage(&["explain", "usererrorfsfreezefailed"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("UserErrorFsFreezeFailed") && text.contains("fsfreeze-failed"), "{text}");
+    let out = snaptriage(&["explain", "UserErrorRequestDisallowedByPolicy"]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("No snaptriage finding explains it"));
+    let out = snaptriage(&["explain", "dhcp-disabled"]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("Rule:"));
+    let out = snaptriage(&["explain", "FsFreeze"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean: UserErrorFsFreezeFailed"));
+}
+
+#[test]
+fn rules_lists_every_diagnosis_and_accepts_user_signatures() {
+    let out = snaptriage(&["rules", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = rules["diagnoses"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    for id in ["agent-not-running", "fsfreeze-failed", "vmsnapshot-failed", "backup-overlap"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+    let custom = write_temp("custom.toml", b"[[signature]]\nid = 'site.custom'\nsignal = 'site.custom'\nall = ['hello']\n");
+    let out = snaptriage(&["rules", "--signatures", custom.to_str().unwrap()]);
+    assert!(String::from_utf8(out.stdout).unwrap().contains("site.custom"));
+    let clash = write_temp("clash.toml", b"[[signature]]\nid = 'agent.start'\nsignal = 'x'\nall = ['y']\n");
+    let out = snaptriage(&["rules", "--signatures", clash.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("clashes"));
+}
+
+#[test]
+fn batch_survives_a_bad_bundle() {
+    let dir = std::env::temp_dir().join(format!("snaptriage-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a-good.zip"), common::zip_bundle(&[("var/log/waagent.log", common::healthy_waagent_log().as_bytes())])).unwrap();
+    std::fs::write(dir.join("b-bad.zip"), b"PK\x03\x04garbage").unwrap();
+    std::fs::write(dir.join("c-outage.zip"), common::zip_bundle(&[("var/log/waagent.log", common::wireserver_outage_log().as_bytes())])).unwrap();
+    let out = snaptriage(&["batch", dir.to_str().unwrap(), "-j", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    let mut lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    lines.sort_by(|a, b| a["bundle"].as_str().cmp(&b["bundle"].as_str()));
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["findings"], serde_json::json!([]));
+    assert!(lines[1]["error"].as_str().unwrap().contains("not a readable zip archive"));
+    assert_eq!(lines[2]["findings"], serde_json::json!(["wireserver-unreachable"]));
+}
+
+#[test]
+fn timeline_exports_every_record_in_utc_order() {
+    let log = common::wireserver_outage_log();
+    let bundle = write_temp("timeline.zip", &common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]));
+    let out = snaptriage(&["timeline", bundle.to_str().unwrap(), "-f", "csv"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "time,path,line,level,signals,text");
+    assert_eq!(rows.len() - 1, log.lines().count());
+    let times: Vec<&str> = rows[1..].iter().map(|r| r.split(',').next().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    assert!(text.contains("wire.failure"));
+}
