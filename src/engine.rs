@@ -160,6 +160,7 @@ fn run(
             observations.extend(scan.zone_observations.iter().copied());
         }
     }
+    observations.extend(cross_source_observations(&outcomes));
     let bundle_zone =
         facts.time_zone.as_ref().and_then(|(name, path)| parse_zone(name).ok().map(|z| (z, path.clone())));
     let clock = LocalClock::choose(opts.timezone, bundle_zone, &observations);
@@ -205,6 +206,44 @@ fn run(
         },
     };
     Analysis { report, timeline }
+}
+
+/// Seconds a backup run's first extension-log line may trail the agent's Enable line.
+const ENABLE_TO_RUN_SECS: i64 = 120;
+
+/// Zone observations from two sources: the agent (UTC) starting the backup extension and the extension's own
+/// local-time log starting a run moments later. Every (enable, run start) pair within ±14 h gives a candidate
+/// offset; pairs whose remainder fits the short start-up delay vote, and daily runs make the true offset win.
+fn cross_source_observations(outcomes: &[MemberOutcome]) -> Vec<crate::timeline::ZoneObservation> {
+    let times = |kind: ArtifactKind, signal: &str, utc: bool| -> Vec<chrono::NaiveDateTime> {
+        outcomes
+            .iter()
+            .filter(|o| o.kind == kind)
+            .flat_map(|o| o.signals.iter())
+            .filter(|s| &*s.signal == signal && (kind != ArtifactKind::WaagentLog || s.about_backup))
+            .filter_map(|s| match (s.time, utc) {
+                (Some(SourceTime::Utc(t)), true) | (Some(SourceTime::Local(t)), false) => Some(t),
+                _ => None,
+            })
+            .collect()
+    };
+    let utc_enables = times(ArtifactKind::WaagentLog, "ext.enable", true);
+    let local_starts = times(ArtifactKind::VmSnapshotLog, "snap.run-start", false);
+    let mut out = Vec::new();
+    for &start in &local_starts {
+        for &enable in &utc_enables {
+            let diff = (start - enable).num_seconds();
+            if diff.abs() > 14 * 3600 + ENABLE_TO_RUN_SECS {
+                continue;
+            }
+            // The run starts after the enable: local - utc = offset + delay, delay in [0, ENABLE_TO_RUN_SECS].
+            let offset = diff.div_euclid(900) * 900;
+            if diff - offset <= ENABLE_TO_RUN_SECS {
+                out.push(offset);
+            }
+        }
+    }
+    out
 }
 
 /// Converts every signal to UTC, sorts them, and summarises each source's clock.
