@@ -35,7 +35,8 @@ fn error_findings_exit_1_and_shorthand_works() {
     let out = snaptriage(&[bundle.to_str().unwrap(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        report["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["wireserver-unreachable"]);
 }
 
@@ -98,11 +99,15 @@ fn rules_lists_every_diagnosis_and_accepts_user_signatures() {
     let out = snaptriage(&["rules", "-f", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let rules: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = rules["diagnoses"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        rules["diagnoses"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     for id in ["agent-not-running", "fsfreeze-failed", "vmsnapshot-failed", "backup-overlap"] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    let custom = write_temp("custom.toml", b"[[signature]]\nid = 'site.custom'\nsignal = 'site.custom'\nall = ['hello']\n");
+    let custom = write_temp(
+        "custom.toml",
+        b"[[signature]]\nid = 'site.custom'\nsignal = 'site.custom'\nall = ['hello']\n",
+    );
     let out = snaptriage(&["rules", "--signatures", custom.to_str().unwrap()]);
     assert!(String::from_utf8(out.stdout).unwrap().contains("site.custom"));
     let clash = write_temp("clash.toml", b"[[signature]]\nid = 'agent.start'\nsignal = 'x'\nall = ['y']\n");
@@ -115,9 +120,17 @@ fn rules_lists_every_diagnosis_and_accepts_user_signatures() {
 fn batch_survives_a_bad_bundle() {
     let dir = std::env::temp_dir().join(format!("snaptriage-batch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("a-good.zip"), common::zip_bundle(&[("var/log/waagent.log", common::healthy_waagent_log().as_bytes())])).unwrap();
+    std::fs::write(
+        dir.join("a-good.zip"),
+        common::zip_bundle(&[("var/log/waagent.log", common::healthy_waagent_log().as_bytes())]),
+    )
+    .unwrap();
     std::fs::write(dir.join("b-bad.zip"), b"PK\x03\x04garbage").unwrap();
-    std::fs::write(dir.join("c-outage.zip"), common::zip_bundle(&[("var/log/waagent.log", common::wireserver_outage_log().as_bytes())])).unwrap();
+    std::fs::write(
+        dir.join("c-outage.zip"),
+        common::zip_bundle(&[("var/log/waagent.log", common::wireserver_outage_log().as_bytes())]),
+    )
+    .unwrap();
     let out = snaptriage(&["batch", dir.to_str().unwrap(), "-j", "2"]);
     assert_eq!(out.status.code(), Some(1));
     let mut lines: Vec<serde_json::Value> =

@@ -20,7 +20,11 @@ fn corpus() -> Option<PathBuf> {
 
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == ext)).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == ext))
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -92,7 +96,10 @@ fn findings_for(path: &Path) -> Vec<(String, String)> {
 fn excerpts_named_for_a_failure_raise_its_finding() {
     let Some(root) = corpus() else { return };
     let expected: &[(&str, &[&str])] = &[
-        ("issue-1055_wala-2.2.x_vmsnapshot-install-exit127-goalstate-missing.log", &["python-unsupported", "agent-goal-state-failing"]),
+        (
+            "issue-1055_wala-2.2.x_vmsnapshot-install-exit127-goalstate-missing.log",
+            &["python-unsupported", "agent-goal-state-failing"],
+        ),
         ("issue-1059_wala-2.2.22_vmsnapshot-downgrade-not-allowed.log", &["vmsnapshot-failed"]),
         ("issue-1343_wala-2.2.31_dhcp-no-response-freebsd-verbose.log", &["dhcp-disabled"]),
         ("issue-1423_wala-2.2.34_exception-processing-extension-handlers.log", &["agent-goal-state-failing"]),
@@ -154,17 +161,32 @@ fn real_state_files_parse() {
     }
     let conf = waagent_conf::parse(&std::fs::read_to_string(root.join("linux/etc/waagent.conf")).unwrap());
     assert_eq!(conf.switch("Extensions.Enabled"), Some(true));
-    let ec = extensions_config::parse(&std::fs::read(root.join("linux/var_lib_waagent/ExtensionsConfig.1.xml")).unwrap()).unwrap();
+    let ec = extensions_config::parse(
+        &std::fs::read(root.join("linux/var_lib_waagent/ExtensionsConfig.1.xml")).unwrap(),
+    )
+    .unwrap();
     assert!(!ec.plugins.is_empty());
-    let ec = extensions_config::parse(&std::fs::read(root.join("linux/history_sample/ExtensionsConfig.xml")).unwrap()).unwrap();
+    let ec = extensions_config::parse(
+        &std::fs::read(root.join("linux/history_sample/ExtensionsConfig.xml")).unwrap(),
+    )
+    .unwrap();
     assert!(!ec.plugins.is_empty());
     for gs in ["linux/var_lib_waagent/GoalState.1.xml", "linux/history_sample/GoalState.xml"] {
         goal_state::parse(&std::fs::read(root.join(gs)).unwrap()).unwrap();
     }
-    let status = ext_status::parse(&std::fs::read(root.join("linux/extension/vmsnapshot-sample.status")).unwrap()).unwrap();
+    let status =
+        ext_status::parse(&std::fs::read(root.join("linux/extension/vmsnapshot-sample.status")).unwrap())
+            .unwrap();
     assert!(status.is_vmsnapshot_linux());
-    for bad in ["invalid-json-format.status", "invalid-no-status-status-key.status", "invalid-format-emptykey-line7.status"] {
-        assert!(ext_status::parse(&std::fs::read(root.join("linux/extension").join(bad)).unwrap()).is_err(), "{bad}");
+    for bad in [
+        "invalid-json-format.status",
+        "invalid-no-status-status-key.status",
+        "invalid-format-emptykey-line7.status",
+    ] {
+        assert!(
+            ext_status::parse(&std::fs::read(root.join("linux/extension").join(bad)).unwrap()).is_err(),
+            "{bad}"
+        );
     }
 }
 

@@ -28,7 +28,9 @@ fn archives_nested_three_deep_are_opened_in_place() {
     let report = analyze_bytes("outer.zip", outer, &Options::default()).unwrap().report;
     let archives: Vec<_> = report.inventory.iter().filter(|e| e.kind == "archive").collect();
     assert_eq!(archives.len(), 2);
-    assert!(archives.iter().all(|a| a.status == MemberStatus::Parsed && a.detail.starts_with("archive with 1 members")));
+    assert!(archives
+        .iter()
+        .all(|a| a.status == MemberStatus::Parsed && a.detail.starts_with("archive with 1 members")));
     assert_eq!(report.facts.agent_version.as_deref(), Some("2.10.0.8"));
 }
 
@@ -47,7 +49,10 @@ fn nesting_past_the_limit_is_reported_not_opened() {
 
 #[test]
 fn member_names_are_logical_paths_only() {
-    let bytes = common::zip_bundle(&[("../../etc/cron.d/evil", b"* * * * * root rm -rf /"), ("/var/log/waagent.log", b"x\n")]);
+    let bytes = common::zip_bundle(&[
+        ("../../etc/cron.d/evil", b"* * * * * root rm -rf /"),
+        ("/var/log/waagent.log", b"x\n"),
+    ]);
     let got = kinds(bytes);
     assert_eq!(got[0].0, "../../etc/cron.d/evil");
     assert_eq!(got[1], ("var/log/waagent.log".to_string(), ArtifactKind::WaagentLog));
@@ -99,7 +104,10 @@ fn zip_bomb_is_refused() {
 #[test]
 fn tar_gz_single_gz_and_plain_file_bundles() {
     let log = common::healthy_waagent_log();
-    let tgz = common::gz(&common::tar(&[("./var/log/waagent.log", log.as_bytes()), ("./etc/waagent.conf", b"Extensions.Enabled=y\n")]));
+    let tgz = common::gz(&common::tar(&[
+        ("./var/log/waagent.log", log.as_bytes()),
+        ("./etc/waagent.conf", b"Extensions.Enabled=y\n"),
+    ]));
     assert_eq!(
         kinds(tgz),
         vec![
@@ -107,7 +115,9 @@ fn tar_gz_single_gz_and_plain_file_bundles() {
             ("etc/waagent.conf".to_string(), ArtifactKind::WaagentConf)
         ]
     );
-    let single = open_bytes("waagent.log.3.gz", "waagent.log.3.gz", common::gz(log.as_bytes()), &Limits::default()).unwrap();
+    let single =
+        open_bytes("waagent.log.3.gz", "waagent.log.3.gz", common::gz(log.as_bytes()), &Limits::default())
+            .unwrap();
     assert_eq!(single.members[0].path, "waagent.log.3");
     assert_eq!(single.members[0].kind, ArtifactKind::WaagentLog);
     let sniffed = open_bytes("case-1234.txt", "case-1234.txt", log.into_bytes(), &Limits::default()).unwrap();
@@ -124,7 +134,10 @@ fn directory_bundles_are_walked_without_following_links() {
         let _ = std::os::unix::fs::symlink("/etc/passwd", dir.join("var/log/link"));
     }
     let listing = snaptriage::intake::open(&dir, &Limits::default()).unwrap();
-    assert_eq!(listing.members.iter().map(|m| m.path.as_str()).collect::<Vec<_>>(), vec!["var/log/waagent.log"]);
+    assert_eq!(
+        listing.members.iter().map(|m| m.path.as_str()).collect::<Vec<_>>(),
+        vec!["var/log/waagent.log"]
+    );
     #[cfg(unix)]
     assert!(listing.notes.iter().any(|n| n.path == "var/log/link" && n.detail.contains("not followed")));
 }

@@ -35,7 +35,18 @@ fn report_has_the_documented_shape() {
     }
     assert_eq!(r["facts"]["config"]["Extensions.Enabled"], "n");
     let f = &r["findings"][0];
-    for key in ["id", "severity", "confidence", "error_codes", "title", "summary", "first_seen", "last_seen", "evidence", "remediation"] {
+    for key in [
+        "id",
+        "severity",
+        "confidence",
+        "error_codes",
+        "title",
+        "summary",
+        "first_seen",
+        "last_seen",
+        "evidence",
+        "remediation",
+    ] {
         assert!(f.get(key).is_some(), "finding.{key}");
     }
     let e = &f["evidence"][0];
@@ -54,7 +65,8 @@ fn report_has_the_documented_shape() {
 #[test]
 fn findings_are_sorted_by_severity_then_time_then_id() {
     let r = report_json(mixed_bundle());
-    let ids: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        r["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
     // All three are errors: dated ones by first_seen (freeze 19:30 before the outage at 20:00), undated last.
     assert_eq!(ids, vec!["fsfreeze-failed", "wireserver-unreachable", "agent-config-blocks-extensions"]);
     let rank = |s: &str| ["critical", "error", "warning", "info"].iter().position(|x| *x == s).unwrap();

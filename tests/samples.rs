@@ -15,22 +15,31 @@ fn every_sample_yields_exactly_its_expected_findings() {
     let mut failures = Vec::new();
     for s in linux_scenarios() {
         let file = bundle_file_name(&s);
-        let bytes = std::fs::read(sample_path(&file)).unwrap_or_else(|e| panic!("{file}: {e} (run `cargo run -p snaptriage-fixtures --bin gen-samples`)"));
+        let bytes = std::fs::read(sample_path(&file)).unwrap_or_else(|e| {
+            panic!("{file}: {e} (run `cargo run -p snaptriage-fixtures --bin gen-samples`)")
+        });
         let report = analyze_bytes(&file, bytes, &Options::default()).unwrap().report;
         let mut got: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
         got.sort_unstable();
         let mut want = s.expected.clone();
         want.sort_unstable();
         if got != want {
-            let detail: Vec<String> =
-                report.findings.iter().map(|f| format!("{} [{}]: {}", f.id, f.severity.as_str(), f.summary)).collect();
+            let detail: Vec<String> = report
+                .findings
+                .iter()
+                .map(|f| format!("{} [{}]: {}", f.id, f.severity.as_str(), f.summary))
+                .collect();
             failures.push(format!("{file}: expected {want:?}, got {got:?}\n    {}", detail.join("\n    ")));
         }
         // Healthy bundles give no error; failure bundles give at least one finding that is not mere info.
         if want.is_empty() {
             assert!(!report.has_errors(), "{file}");
         }
-        let failed: Vec<_> = report.inventory.iter().filter(|e| e.status == snaptriage::inventory::MemberStatus::Failed).collect();
+        let failed: Vec<_> = report
+            .inventory
+            .iter()
+            .filter(|e| e.status == snaptriage::inventory::MemberStatus::Failed)
+            .collect();
         assert!(failed.is_empty(), "{file}: members failed to parse: {failed:?}");
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -41,7 +50,10 @@ fn checked_in_samples_are_what_the_generator_writes() {
     for s in linux_scenarios() {
         let file = bundle_file_name(&s);
         let on_disk = std::fs::read(sample_path(&file)).unwrap_or_default();
-        assert!(on_disk == bundle_bytes(&s), "{file} is stale: run `cargo run -p snaptriage-fixtures --bin gen-samples`");
+        assert!(
+            on_disk == bundle_bytes(&s),
+            "{file} is stale: run `cargo run -p snaptriage-fixtures --bin gen-samples`"
+        );
     }
 }
 

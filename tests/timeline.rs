@@ -20,7 +20,8 @@ fn cross_source_bundle(with_zone_file: Option<&str>) -> Vec<u8> {
         ext.push_str(&format!("2024/03/{day} 21:30:05 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]T:S freeze, timeout value 60\n"));
     }
     ext.push_str("2024/03/15 21:30:06 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]Failed to FIFREEZE: /data with error message: Operation not supported\n");
-    let mut files: Vec<(&str, &[u8])> = vec![("var/log/waagent.log", agent.as_bytes()), (EXT_LOG, ext.as_bytes())];
+    let mut files: Vec<(&str, &[u8])> =
+        vec![("var/log/waagent.log", agent.as_bytes()), (EXT_LOG, ext.as_bytes())];
     if let Some(z) = with_zone_file {
         files.push(("etc/timezone", z.as_bytes()));
     }
@@ -45,7 +46,9 @@ fn offset_is_inferred_from_the_agent_and_extension_logs() {
 
 #[test]
 fn the_bundles_zone_wins_over_inference_and_the_users_over_both() {
-    let report = analyze_bytes("b.zip", cross_source_bundle(Some("Asia/Kolkata\n")), &Options::default()).unwrap().report;
+    let report = analyze_bytes("b.zip", cross_source_bundle(Some("Asia/Kolkata\n")), &Options::default())
+        .unwrap()
+        .report;
     let ext = basis_of(&report, EXT_LOG);
     assert_eq!((ext["basis"].as_str(), ext["zone"].as_str()), (Some("local-zone"), Some("Asia/Kolkata")));
     let freeze = report.findings.iter().find(|f| f.id == "fsfreeze-failed").unwrap();
@@ -67,9 +70,13 @@ fn mixed_era_agent_log_reveals_its_own_offset() {
 2024/03/15 07:10:00.100000 INFO Daemon Daemon is running
 2024-03-15T12:10:02.200000Z INFO ExtHandler ExtHandler ProcessExtensionsGoalState completed [incarnation_2 100 ms]
 ";
-    let report = analyze_bytes("b.zip", common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]), &Options::default())
-        .unwrap()
-        .report;
+    let report = analyze_bytes(
+        "b.zip",
+        common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]),
+        &Options::default(),
+    )
+    .unwrap()
+    .report;
     let agent = basis_of(&report, "var/log/waagent.log");
     assert_eq!((agent["basis"].as_str(), agent["offset"].as_str()), (Some("local-inferred"), Some("-05:00")));
     assert_eq!(agent["first"], "2024-03-15T12:00:00.100000Z");
@@ -80,7 +87,10 @@ fn mixed_era_agent_log_reveals_its_own_offset() {
 #[test]
 fn without_any_clue_local_time_is_assumed_utc_and_said_so() {
     let ext = "2024/03/15 21:30:06 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]Failed to FIFREEZE: /data\n";
-    let report = analyze_bytes("b.zip", common::zip_bundle(&[(EXT_LOG, ext.as_bytes())]), &Options::default()).unwrap().report;
+    let report =
+        analyze_bytes("b.zip", common::zip_bundle(&[(EXT_LOG, ext.as_bytes())]), &Options::default())
+            .unwrap()
+            .report;
     assert_eq!(basis_of(&report, EXT_LOG)["basis"], "local-assumed-utc");
     assert_eq!(report.facts.time_zone.as_deref(), Some("local-assumed-utc"));
 }

@@ -41,7 +41,8 @@ pub fn run(args: BatchArgs) -> Result<u8> {
         bail!("no bundles found in the inputs");
     }
     if let Some(dir) = &args.reports {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create report directory", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create report directory", dir.display()))?;
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let out = Mutex::new(Output::open(args.output.as_deref())?);
@@ -82,7 +83,8 @@ fn analyse_one(bundle: &Path, opts: &crate::engine::Options, reports: Option<&Pa
     };
     let r = &analysis.report;
     if let Some(dir) = reports {
-        let name = bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bundle".into());
+        let name =
+            bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "bundle".into());
         let _ = std::fs::write(dir.join(format!("{name}.json")), render_json(r));
     }
     let mut codes: Vec<String> = r.findings.iter().flat_map(|f| f.error_codes.clone()).collect();
@@ -94,11 +96,19 @@ fn analyse_one(bundle: &Path, opts: &crate::engine::Options, reports: Option<&Pa
         os: Some(r.bundle.os.clone()),
         collected_at: r.bundle.collected_at.clone(),
         findings: r.findings.iter().map(|f| f.id.clone()).collect(),
-        detail: r.findings.iter().map(|f| format!("{}:{}:{}", f.id, f.severity.as_str(), f.confidence.as_str())).collect(),
+        detail: r
+            .findings
+            .iter()
+            .map(|f| format!("{}:{}:{}", f.id, f.severity.as_str(), f.confidence.as_str()))
+            .collect(),
         error_codes: codes,
         worst: r.worst().map(|s| s.as_str()),
         members: r.stats.members,
-        failed_members: r.inventory.iter().filter(|e| e.status == crate::inventory::MemberStatus::Failed).count(),
+        failed_members: r
+            .inventory
+            .iter()
+            .filter(|e| e.status == crate::inventory::MemberStatus::Failed)
+            .count(),
         elapsed_ms: r.stats.elapsed_ms,
         error: None,
     }

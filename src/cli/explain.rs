@@ -23,12 +23,21 @@ pub fn run(what: &str) -> Result<u8> {
             out.push_str(&format!("  - {f}\n"));
         }
         if code.findings.is_empty() {
-            out.push_str("\nNo snaptriage finding explains it: the cause lies outside the VM (control plane).\n");
+            out.push_str(
+                "\nNo snaptriage finding explains it: the cause lies outside the VM (control plane).\n",
+            );
         } else {
             out.push_str(&format!("\nsnaptriage findings that explain it: {}\n", code.findings.join(", ")));
         }
     } else if let Some(f) = catalog.finding(what) {
-        out.push_str(&format!("{} — {}\n  default severity: {}\n  explains: {}\n\n{}\n\nWhat to do:\n", f.id, f.title, f.severity.as_str(), f.error_codes.join(", "), f.meaning));
+        out.push_str(&format!(
+            "{} — {}\n  default severity: {}\n  explains: {}\n\n{}\n\nWhat to do:\n",
+            f.id,
+            f.title,
+            f.severity.as_str(),
+            f.error_codes.join(", "),
+            f.meaning
+        ));
         for step in &f.remediation {
             out.push_str(&format!("  - {step}\n"));
         }

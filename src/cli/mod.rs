@@ -65,7 +65,8 @@ pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Option
     let timezone = engine.timezone_assume.as_deref().map(parse_zone).transpose()?;
     let mut signature_files = Vec::new();
     for path in &engine.signatures {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read signature file", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read signature file", path.display()))?;
         signature_files.push((path.display().to_string(), text));
     }
     let limits = Limits {

@@ -17,7 +17,9 @@ impl Output {
     pub fn open(path: Option<&Path>) -> Result<Output> {
         let (writer, name): (Box<dyn Write + Send>, String) = match path {
             Some(p) => (
-                Box::new(File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?),
+                Box::new(
+                    File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?,
+                ),
                 p.display().to_string(),
             ),
             None => (Box::new(std::io::stdout()), "standard output".into()),
@@ -38,7 +40,9 @@ impl Output {
 
 /// True when an error chain ends in a broken pipe (the reader went away: not a failure).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Terminal width from `COLUMNS`, else 120.

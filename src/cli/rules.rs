@@ -32,7 +32,10 @@ pub fn run(args: RulesArgs) -> Result<u8> {
     }
     let mut extra = Vec::new();
     for p in &args.signatures {
-        extra.push((p.display().to_string(), std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?));
+        extra.push((
+            p.display().to_string(),
+            std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?,
+        ));
     }
     let set = signature_set(&extra)?;
     let signatures: Vec<SignatureRow> = set
@@ -45,8 +48,10 @@ pub fn run(args: RulesArgs) -> Result<u8> {
             description: &s.description,
         })
         .collect();
-    let diagnoses: Vec<DiagnosisRow> =
-        registry().iter().map(|d| DiagnosisRow { id: d.id(), rule: d.rule(), signals: d.signals() }).collect();
+    let diagnoses: Vec<DiagnosisRow> = registry()
+        .iter()
+        .map(|d| DiagnosisRow { id: d.id(), rule: d.rule(), signals: d.signals() })
+        .collect();
     if args.format == RulesFormat::Json {
         #[derive(Serialize)]
         struct All<'a> {

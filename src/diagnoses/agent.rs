@@ -53,11 +53,11 @@ impl Diagnosis for AgentNotRunning {
         }
         if !episodes.is_empty() {
             let what = if looping { "crash-looped" } else { "crashed" };
-            parts.push(format!(
-                "the agent {what} ({} episode(s), {} signal(s))",
-                episodes.len(),
-                crashes.len()
-            ));
+            let over = span(&crashes)
+                .filter(|d| d.num_minutes() > 0)
+                .map(|d| format!(" over {}", human_duration(d)))
+                .unwrap_or_default();
+            parts.push(format!("the agent {what}: {} failure line(s){over}", crashes.len()));
         }
         if let Some((ev, hours)) = &silence {
             parts.push(format!("waagent.log is silent for the last {hours} h before collection"));
@@ -285,16 +285,30 @@ impl Diagnosis for GoalStateFailing {
             return None;
         }
         let lasting = span(&broken).unwrap_or_else(Duration::zero);
-        let persistent = broken.len() >= GOAL_STATE_REPEATS || lasting >= Duration::minutes(GOAL_STATE_MINUTES);
+        let persistent =
+            broken.len() >= GOAL_STATE_REPEATS || lasting >= Duration::minutes(GOAL_STATE_MINUTES);
         let stale = broken.iter().any(|s| s.mentions("is missing"));
         let summary = format!(
             "The agent failed to process its goal state {} time(s){}{}.",
             broken.len(),
-            if lasting > Duration::zero() { format!(" over {}", human_duration(lasting)) } else { String::new() },
+            if lasting > Duration::zero() {
+                format!(" over {}", human_duration(lasting))
+            } else {
+                String::new()
+            },
             if stale { "; its goal-state files under /var/lib/waagent are missing or stale" } else { "" }
         );
-        let (severity, confidence) =
-            if persistent { (Severity::Error, Confidence::High) } else { (Severity::Warning, Confidence::Medium) };
-        Some(Draft { severity: Some(severity), confidence, summary, evidence: evidence_of(broken), error_codes: None })
+        let (severity, confidence) = if persistent {
+            (Severity::Error, Confidence::High)
+        } else {
+            (Severity::Warning, Confidence::Medium)
+        };
+        Some(Draft {
+            severity: Some(severity),
+            confidence,
+            summary,
+            evidence: evidence_of(broken),
+            error_codes: None,
+        })
     }
 }

@@ -177,8 +177,10 @@ impl Diagnosis for StorageUnreachable {
     }
 
     fn rule(&self) -> &'static str {
-        "The backup extension's snapshot calls to Azure Storage failed (HTTP errors, error statuses such as 403/409, \
-         empty snapshot results) or it ended with a no-network error code (76, 761, 15) in its log or status file."
+        "The backup extension's snapshot calls to Azure Storage failed (HTTP errors, 403/407 refusals, empty \
+         snapshot results, host-side errors), it could not upload its status or log blobs, or it ended with a \
+         no-network error code (76, 761, 15) in its log or status file. Other HTTP statuses (409, 5xx) only \
+         support the finding."
     }
 
     fn signals(&self) -> &'static [&'static str] {
@@ -193,18 +195,23 @@ impl Diagnosis for StorageUnreachable {
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let calls: Vec<&Signal> =
-            cx.any_of(&["storage.failure", "storage.http-status", "storage.host-error"]).collect();
+        // A bare 409 or 5xx status is ambiguous (snapshot limit, throttling, conflicts): it supports the finding
+        // but does not make it; 403/407 (firewall, proxy) do.
+        let statuses_seen: Vec<&Signal> = cx.named("storage.http-status").collect();
+        let refused = |s: &&Signal| s.capture("http_status").is_some_and(|c| c == "403" || c == "407");
+        let mut calls: Vec<&Signal> = cx.any_of(&["storage.failure", "storage.host-error"]).collect();
+        calls.extend(statuses_seen.iter().copied().filter(refused));
         let coded: Vec<&Signal> = cx
             .any_of(&["snap.status-code", "snap.ext-error"])
             .filter(|s| s.capture("ext_code").is_some_and(|c| STORAGE_CODES.contains(&c)))
             .collect();
         let statuses: Vec<&ExtensionStatusFact> =
             cx.facts.extension_statuses.iter().filter(|s| is_storage_status(s)).collect();
-        if calls.is_empty() && coded.is_empty() && statuses.is_empty() {
+        let uploads: Vec<&Signal> = cx.named("storage.upload-failure").take(5).collect();
+        if calls.is_empty() && coded.is_empty() && statuses.is_empty() && uploads.is_empty() {
             return None;
         }
-        let uploads: Vec<&Signal> = cx.named("storage.upload-failure").take(5).collect();
+        calls.extend(statuses_seen.iter().copied().filter(|s| !refused(s)));
         let mut evidence = evidence_of(calls.iter().chain(&coded).chain(&uploads).copied());
         evidence.extend(statuses.iter().map(|s| s.evidence()));
         let mut codes = decoded_codes(&coded);
@@ -216,6 +223,9 @@ impl Diagnosis for StorageUnreachable {
             }
         }
         let mut summary = format!("{} failed storage call(s) from the backup extension", calls.len());
+        if !uploads.is_empty() {
+            summary.push_str(&format!(", {} failed status/log blob upload(s)", uploads.len()));
+        }
         if !codes.is_empty() {
             let named: Vec<String> = codes.iter().map(|c| describe_ext_code(c)).collect();
             summary.push_str(&format!("; it reported {}", named.join(", ")));

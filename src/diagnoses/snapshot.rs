@@ -1,7 +1,7 @@
 //! The backup extension's runs: limits, time-outs, overlapping runs, and failures no specific finding explains.
 
 use chrono::{DateTime, Duration, Utc};
-use snaptriage_parsers::vmsnapshot_log::{ext_error_by_name, ext_error_by_value};
+use snaptriage_parsers::vmsnapshot_log::ext_error_by_value;
 
 use super::extensions::{extension_of, SETTINGS_CODES};
 use super::freeze::{FREEZE_CODES, MOUNT_CODES};
@@ -304,7 +304,8 @@ impl Diagnosis for VmSnapshotFailed {
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let failures = collect_failures(cx);
+        let last_ok = last_success(cx);
+    let failures = collect_failures(cx, last_ok);
         let specific_decided = SPECIFIC.iter().any(|id| cx.decided.contains(id));
         let unexplained: Vec<&Failure> = failures
             .iter()
@@ -325,8 +326,7 @@ impl Diagnosis for VmSnapshotFailed {
             }
         }
         let last_failure = unexplained.iter().filter_map(|f| f.time).max();
-        let last_success = last_success(cx);
-        let recovered = last_success.zip(last_failure).is_some_and(|(s, f)| s > f);
+        let recovered = last_ok.zip(last_failure).is_some_and(|(s, f)| s > f);
         let mut summary = "The backup extension reported a failed run".to_string();
         if !codes.is_empty() {
             let named: Vec<String> = codes.iter().map(|c| describe_ext_code(c)).collect();
@@ -346,58 +346,44 @@ impl Diagnosis for VmSnapshotFailed {
     }
 }
 
-fn collect_failures(cx: &Context<'_>) -> Vec<Failure> {
+/// How long before a failure a pre/post-script or workload line still explains it.
+const EXPLAIN_WINDOW_MINUTES: i64 = 30;
+
+/// Failures of the backup extension's runs, each with the error it decodes to, plus the pre/post-script and
+/// workload lines that explain them. A run the storage throttled and a later run redid is the extension's
+/// normal retry, not a failure.
+fn collect_failures(cx: &Context<'_>, last_ok: Option<DateTime<Utc>>) -> Vec<Failure> {
     let mut out = Vec::new();
     for s in backup_statuses(cx).filter(|s| s.status == "error") {
         let code = s.ext_error.clone().or_else(|| {
-            s.code
-                .and_then(|c| u32::try_from(c).ok())
-                .and_then(ext_error_by_value)
-                .map(|c| c.name.to_string())
+            s.code.and_then(|c| u32::try_from(c).ok()).and_then(ext_error_by_value).map(|c| c.name.to_string())
         });
         out.push(Failure { code, evidence: s.evidence(), time: s.time });
     }
-    let mut line_codes: Vec<(&Signal, String)> = Vec::new();
-    for s in cx.named("snap.status-code") {
-        if let Some(c) = s.capture("ext_code") {
-            line_codes.push((s, c.to_string()));
-        }
-    }
+    let line_codes: Vec<(&Signal, &str)> =
+        cx.named("snap.status-code").filter_map(|s| s.capture("ext_code").map(|c| (s, c))).collect();
     let code_near = |s: &Signal| -> Option<String> {
-        line_codes.iter().find(|(c, _)| c.path == s.path && c.line == s.line).map(|(_, n)| n.clone()).or_else(
-            || {
-                line_codes
-                    .iter()
-                    .find(|(c, _)| {
-                        c.path == s.path
-                            && c.time.zip(s.time).is_some_and(|(a, b)| (a - b).num_seconds().abs() <= 2)
-                    })
-                    .map(|(_, n)| n.clone())
-            },
-        )
+        line_codes
+            .iter()
+            .find(|(c, _)| c.path == s.path && c.line == s.line)
+            .or_else(|| {
+                line_codes.iter().find(|(c, _)| {
+                    c.path == s.path && c.time.zip(s.time).is_some_and(|(a, b)| (a - b).num_seconds().abs() <= 2)
+                })
+            })
+            .map(|(_, n)| n.to_string())
     };
-    for s in cx.named("snap.final-status") {
-        if s.capture("status") != Some("error") {
-            continue;
-        }
+    for s in cx.named("snap.final-status").filter(|s| s.capture("status") == Some("error")) {
         let code = code_near(s).or_else(|| {
-            s.capture("code")
-                .and_then(|c| c.parse::<u32>().ok())
-                .and_then(ext_error_by_value)
-                .map(|c| c.name.to_string())
+            s.capture("code").and_then(|c| c.parse::<u32>().ok()).and_then(ext_error_by_value).map(|c| c.name.to_string())
         });
         out.push(Failure { code, evidence: s.evidence(), time: s.time });
     }
-    for s in
-        cx.any_of(&["snap.failure", "snap.prepost-failure", "snap.workload-failure", "snap.inconsistent"])
-    {
+    for s in cx.any_of(&["snap.failure", "snap.inconsistent"]) {
         out.push(Failure { code: code_near(s), evidence: s.evidence(), time: s.time });
     }
-    for (s, name) in &line_codes {
-        // Codes 0-4 are successes or transitional; rate-limit retries are benign unless a final error follows.
-        if ext_error_by_name(name).is_some_and(|c| c.value > 4) && !name.contains("RateExceeded") {
-            out.push(Failure { code: Some(name.clone()), evidence: s.evidence(), time: s.time });
-        }
+    for s in cx.named("snap.workload-failure").filter(|s| s.mentions("Failing backup")) {
+        out.push(Failure { code: code_near(s), evidence: s.evidence(), time: s.time });
     }
     for s in cx.any_of(&["ext.failure", "ext.nonzero-exit"]) {
         let ours = s.is_backup_extension() || extension_of(s).is_some_and(|n| is_backup_extension(&n));
@@ -405,6 +391,20 @@ fn collect_failures(cx: &Context<'_>) -> Vec<Failure> {
         let removal = op.eq_ignore_ascii_case("uninstall") || op.eq_ignore_ascii_case("disable");
         if ours && !removal {
             out.push(Failure { code: None, evidence: s.evidence(), time: s.time });
+        }
+    }
+    out.retain(|f| {
+        let throttled = f.evidence.text.contains("SnapshotRateExceeded")
+            || f.code.as_deref().is_some_and(|c| c.contains("RateExceeded"));
+        !(throttled && last_ok.zip(f.time).is_some_and(|(ok, t)| ok > t))
+    });
+    // Pre/post-script and workload lines shortly before a failure say why it failed.
+    let failure_times: Vec<DateTime<Utc>> = out.iter().filter_map(|f| f.time).collect();
+    let window = Duration::minutes(EXPLAIN_WINDOW_MINUTES);
+    for s in cx.any_of(&["snap.prepost-failure", "snap.workload-failure"]) {
+        let explains = s.time.is_some_and(|t| failure_times.iter().any(|f| *f >= t && *f - t <= window));
+        if explains {
+            out.push(Failure { code: code_near(s), evidence: s.evidence(), time: s.time });
         }
     }
     out

@@ -2,12 +2,14 @@
 //! network configuration. Each becomes facts; a parse failure fails only its member.
 
 use snaptriage_parsers::network_config::{self, NetworkFileKind};
-use snaptriage_parsers::{ext_status, extensions_config, goal_state, handler, waagent_conf, waagent_status, SourceTime};
+use snaptriage_parsers::{
+    ext_status, extensions_config, goal_state, handler, waagent_conf, waagent_status, SourceTime,
+};
 
 use super::{IngestContext, MemberOutcome, RawSignal};
 use crate::facts::{
-    is_backup_extension, AgentStatusFact, ConfFile, ExtensionStatusFact, Fact, HandlerFact, HandlerOrigin, NetworkFact,
-    SettingsFact,
+    is_backup_extension, AgentStatusFact, ConfFile, ExtensionStatusFact, Fact, HandlerFact, HandlerOrigin,
+    NetworkFact, SettingsFact,
 };
 use crate::intake::{ArtifactKind, Member};
 use crate::signals::MatchScratch;
@@ -310,7 +312,9 @@ fn agent_status(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<Str
             reported_status: reported,
             status,
             code,
-            ext_error: snaptriage_parsers::vmsnapshot_log::status_code_names(&message).next().map(str::to_string),
+            ext_error: snaptriage_parsers::vmsnapshot_log::status_code_names(&message)
+                .next()
+                .map(str::to_string),
             message: crate::facts::clip(&message, 1024),
             time: utc(settings.timestamp).or(time),
             task_id: None,

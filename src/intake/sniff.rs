@@ -23,7 +23,15 @@ pub(crate) fn text_kind(data: &[u8]) -> Option<ArtifactKind> {
         })
         .count();
     let vmsnapshot = vmsnapshot_log::parse(&head)
-        .filter(|r| matches!(r.format, LineFormat::VmSnapshotPy3 | LineFormat::VmSnapshotPy2 | LineFormat::BackupLogger | LineFormat::SafeFreeze))
+        .filter(|r| {
+            matches!(
+                r.format,
+                LineFormat::VmSnapshotPy3
+                    | LineFormat::VmSnapshotPy2
+                    | LineFormat::BackupLogger
+                    | LineFormat::SafeFreeze
+            )
+        })
         .count();
     let shell = shell_log::parse(&head).filter(|r| r.format == LineFormat::ShellLog).count();
     // The backup extension's Python 2 layout shares the agent's old date form, so the agent's own layouts,
@@ -43,7 +51,8 @@ mod tests {
 
     #[test]
     fn recognises_each_log_by_its_headers() {
-        let agent = b"2023-10-27T07:57:10.702114Z INFO ExtHandler ExtHandler ProcessExtensionsGoalState completed\n";
+        let agent =
+            b"2023-10-27T07:57:10.702114Z INFO ExtHandler ExtHandler ProcessExtensionsGoalState completed\n";
         assert_eq!(text_kind(agent), Some(ArtifactKind::WaagentLog));
         let ext = b"2024-01-14 22:16:48.796446 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]T:S freeze, timeout value 60\n";
         assert_eq!(text_kind(ext), Some(ArtifactKind::VmSnapshotLog));
