@@ -4,7 +4,7 @@
 //! bundles), so the numbers are reproducible on any machine. See BENCHMARKS.md for recorded runs.
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use snaptriage::{analyze_bytes, analyze_path, Options};
@@ -35,12 +35,14 @@ fn parsers(c: &mut Criterion, text: &str) {
     g.finish();
 }
 
-fn analysis(c: &mut Criterion, dir: &PathBuf) {
+fn analysis(c: &mut Criterion, dir: &Path) {
     let total: u64 = walk_bytes(dir);
     let mut g = c.benchmark_group("analyze");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(total));
-    g.bench_function("large_log_set_directory", |b| b.iter(|| analyze_path(black_box(dir), &Options::default()).unwrap()));
+    g.bench_function("large_log_set_directory", |b| {
+        b.iter(|| analyze_path(black_box(dir), &Options::default()).unwrap())
+    });
     g.finish();
 
     let mut g = c.benchmark_group("samples");
@@ -48,14 +50,16 @@ fn analysis(c: &mut Criterion, dir: &PathBuf) {
     for s in snaptriage_fixtures::linux_scenarios().into_iter().take(4) {
         let bytes = snaptriage_fixtures::bundle_bytes(&s);
         g.throughput(Throughput::Bytes(bytes.len() as u64));
-        g.bench_function(s.name, |b| b.iter(|| analyze_bytes(s.name, black_box(bytes.clone()), &Options::default()).unwrap()));
+        g.bench_function(s.name, |b| {
+            b.iter(|| analyze_bytes(s.name, black_box(bytes.clone()), &Options::default()).unwrap())
+        });
     }
     g.finish();
 }
 
-fn walk_bytes(dir: &PathBuf) -> u64 {
+fn walk_bytes(dir: &Path) -> u64 {
     let mut total = 0;
-    let mut stack = vec![dir.clone()];
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();

@@ -343,7 +343,7 @@ fn agent_versions(signals: &[Signal], facts: &Facts) -> Vec<AgentVersion> {
             evidence: s.evidence(),
         });
     }
-    out.sort_by(|a, b| (a.seen_at.is_none(), a.seen_at).cmp(&(b.seen_at.is_none(), b.seen_at)));
+    out.sort_by_key(|v| (v.seen_at.is_none(), v.seen_at));
     out
 }
 

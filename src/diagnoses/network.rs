@@ -142,7 +142,8 @@ impl Diagnosis for DhcpDisabled {
         if !failures.is_empty() {
             parts.push(format!("{} DHCP / endpoint-discovery failure(s) in the agent log", failures.len()));
         }
-        let confidence = if !static_nics.is_empty() && !(failures.is_empty() && weak.is_empty()) {
+        let has_log_signs = !failures.is_empty() || !weak.is_empty();
+        let confidence = if !static_nics.is_empty() && has_log_signs {
             Confidence::High
         } else {
             Confidence::Medium
