@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 use crate::diagnoses::{self, Context, Draft, Signal, SourceInfo};
 use crate::facts::version::AgentRole;
 use crate::facts::{AgentVersion, Facts, FactsReport, SourceClock};
-use crate::ingest::{ingest_member, IngestContext, MemberOutcome};
+use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
 use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
 use crate::report::{sort_findings, BundleInfo, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION};
@@ -147,8 +147,22 @@ fn run(
         signatures,
         keep_timeline: opts.keep_timeline,
         fallback_year: Utc::now().year(),
+        year_reference: None,
     };
-    let outcomes: Vec<MemberOutcome> = listing.members.par_iter().map(|m| ingest_member(m, &cx)).collect();
+    // Year-less logs (syslog) are read last, dated by the newest timestamp the other sources show.
+    let (later, first): (Vec<_>, Vec<_>) = listing.members.iter().enumerate().partition(|(_, m)| needs_year(m.kind));
+    let mut outcomes: Vec<(usize, MemberOutcome)> =
+        first.par_iter().map(|(i, m)| (*i, ingest_member(m, &cx))).collect();
+    let newest = outcomes
+        .iter()
+        .filter_map(|(_, o)| o.scan.as_ref())
+        .flat_map(|s| [s.utc_span.map(|x| x.1), s.local_span.map(|x| x.1)])
+        .flatten()
+        .max();
+    let cx = IngestContext { year_reference: newest, ..cx };
+    outcomes.extend(later.par_iter().map(|(i, m)| (*i, ingest_member(m, &cx))).collect::<Vec<_>>());
+    outcomes.sort_by_key(|(i, _)| *i);
+    let outcomes: Vec<MemberOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
 
     let mut facts = Facts::default();
     let mut observations = Vec::new();

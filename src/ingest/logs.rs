@@ -1,5 +1,6 @@
 //! Line-oriented logs: parse, tag with signatures, collect clock statistics.
 
+use chrono::Datelike;
 use snaptriage_parsers::{
     generic_log, shell_log, syslog, vmsnapshot_log, waagent_log, LineFormat, LogRecord, SourceTime,
 };
@@ -31,8 +32,19 @@ pub(super) fn ingest_log(
         ArtifactKind::VmSnapshotLog => vmsnapshot_log::parse(text).for_each(|r| state.record(r, out)),
         ArtifactKind::VmSnapshotShellLog => shell_log::parse(text).for_each(|r| state.record(r, out)),
         ArtifactKind::Syslog | ArtifactKind::Dmesg => {
-            let year = member.modified_year.unwrap_or(cx.fallback_year);
+            let reference = cx.year_reference;
+            let year = reference.map(|r| r.year()).or(member.modified_year).unwrap_or(cx.fallback_year);
             syslog::parse(text, year).for_each(|r| state.record(r, out));
+            // Dated by the bundle's newest timestamp, a log ending well after it belongs to the year before.
+            let ends_late = |s: &LogScan<'_>| {
+                s.scan.local_span.zip(reference).is_some_and(|((_, last), r)| last > r + chrono::Duration::days(2))
+            };
+            if ends_late(&state) {
+                state = LogScan::new(member.kind, text, cx);
+                out.signals.clear();
+                out.timeline.clear();
+                syslog::parse(text, year - 1).for_each(|r| state.record(r, out));
+            }
         }
         _ => generic_log::parse(text).for_each(|r| state.record(r, out)),
     }
@@ -112,19 +124,23 @@ impl<'c> LogScan<'c> {
         }
     }
 
-    /// A local-time record that embeds a UTC backup-logger stamp is dated by the inner stamp, and the pair
-    /// is a zone observation (the same instant written in both clocks).
+    /// A record that embeds a stamp written in the other clock is a zone observation (the same instant written
+    /// in both clocks), and is dated by whichever of the two is UTC.
     fn effective_time(&mut self, record: &LogRecord<'_>) -> Option<SourceTime> {
         let outer = record.time?;
         if self.kind != ArtifactKind::VmSnapshotLog {
             return Some(outer);
         }
-        match vmsnapshot_log::embedded_stamp(record.message) {
-            Some((inner @ SourceTime::Utc(u), _, _)) => {
-                if let SourceTime::Local(l) = outer {
-                    self.scan.zone_observations.extend(observe(l, u));
-                }
+        // Either way round: a UTC backup-logger stamp inside a local-time line, or a local-time freeze-helper
+        // stamp inside a UTC line. The record keeps the UTC one.
+        match (outer, vmsnapshot_log::embedded_stamp(record.message).map(|(t, _, _)| t)) {
+            (SourceTime::Local(l), Some(inner @ SourceTime::Utc(u))) => {
+                self.scan.zone_observations.extend(observe(l, u));
                 Some(inner)
+            }
+            (SourceTime::Utc(u), Some(SourceTime::Local(l))) => {
+                self.scan.zone_observations.extend(observe(l, u));
+                Some(outer)
             }
             _ => Some(outer),
         }

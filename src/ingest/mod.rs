@@ -28,8 +28,10 @@ pub struct IngestContext<'a> {
     pub signatures: &'a SignatureSet,
     /// Keep every record for a timeline export.
     pub keep_timeline: bool,
-    /// Year for year-less timestamps when the member carries no modification date.
+    /// Year for year-less timestamps when nothing better is known.
     pub fallback_year: i32,
+    /// The newest timestamp other sources of the bundle showed (dates year-less syslog lines).
+    pub year_reference: Option<NaiveDateTime>,
 }
 
 /// A record a signature tagged, with its time still as the source wrote it.
@@ -115,6 +117,11 @@ pub struct MemberOutcome {
     pub facts: Vec<Fact>,
     /// Timeline records (only with `keep_timeline`).
     pub timeline: Vec<TimelineItem>,
+}
+
+/// True for sources whose timestamps carry no year: they are read after the others, so the bundle can date them.
+pub fn needs_year(kind: ArtifactKind) -> bool {
+    matches!(kind, ArtifactKind::Syslog | ArtifactKind::Dmesg)
 }
 
 /// Reads and parses one member. Never fails: a fault becomes the inventory row's status and detail.

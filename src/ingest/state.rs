@@ -109,7 +109,11 @@ pub(super) fn ingest_state(
         ArtifactKind::Mrseq => {
             format!("sequence {}", handler::parse_mrseq(bytes).map_err(|e| e.to_string())?)
         }
-        ArtifactKind::WaagentStatus => agent_status(path, bytes, out)?,
+        ArtifactKind::WaagentStatus | ArtifactKind::AggregateStatus => agent_status(path, bytes, out)?,
+        ArtifactKind::Heartbeat => {
+            let hb = ext_status::parse_heartbeat(bytes).map_err(|e| e.to_string())?;
+            format!("heartbeat {}", hb.status.unwrap_or_else(|| "?".into()))
+        }
         _ => "not parsed".into(),
     };
     tag_whole_text(member.kind, text, cx, out);

@@ -57,6 +57,20 @@ pub enum ArtifactKind {
     TimeZone,
     /// Network interface configuration (ifcfg, netplan, interfaces).
     NetworkConfig,
+    /// A Windows event log export (`*.evtx`).
+    Evtx,
+    /// The Windows guest agent's own logs (`WaAppAgent.log`, `TransparentInstaller.log`, …).
+    WaAppAgentLog,
+    /// A Windows extension's log under `WindowsAzure/Logs/Plugins/<ext>/<ver>/`.
+    PluginLog,
+    /// The Windows agent's `AggregateStatus/aggregatestatus*.json`.
+    AggregateStatus,
+    /// An extension's `HeartBeat.Json` / `heartbeat.log`.
+    Heartbeat,
+    /// A registry hive file (`Windows/System32/config/SOFTWARE`, `SYSTEM`).
+    RegistryHive,
+    /// Text output of `vssadmin list writers`.
+    VssWriters,
     /// An archive inside the bundle (zip, tar, tar.gz), opened in place.
     Archive,
     /// Nothing snaptriage reads.
@@ -91,6 +105,13 @@ impl ArtifactKind {
             ArtifactKind::OsRelease => "os-release",
             ArtifactKind::TimeZone => "timezone",
             ArtifactKind::NetworkConfig => "network-config",
+            ArtifactKind::Evtx => "evtx",
+            ArtifactKind::WaAppAgentLog => "waappagent-log",
+            ArtifactKind::PluginLog => "plugin-log",
+            ArtifactKind::AggregateStatus => "aggregate-status",
+            ArtifactKind::Heartbeat => "heartbeat",
+            ArtifactKind::RegistryHive => "registry-hive",
+            ArtifactKind::VssWriters => "vss-writers",
             ArtifactKind::Archive => "archive",
             ArtifactKind::Unknown => "unknown",
         }
@@ -122,6 +143,13 @@ impl ArtifactKind {
         ArtifactKind::OsRelease,
         ArtifactKind::TimeZone,
         ArtifactKind::NetworkConfig,
+        ArtifactKind::Evtx,
+        ArtifactKind::WaAppAgentLog,
+        ArtifactKind::PluginLog,
+        ArtifactKind::AggregateStatus,
+        ArtifactKind::Heartbeat,
+        ArtifactKind::RegistryHive,
+        ArtifactKind::VssWriters,
         ArtifactKind::Archive,
         ArtifactKind::Unknown,
     ];
@@ -142,6 +170,21 @@ impl ArtifactKind {
                 | ArtifactKind::Syslog
                 | ArtifactKind::Dmesg
                 | ArtifactKind::CollectorResults
+                | ArtifactKind::WaAppAgentLog
+                | ArtifactKind::PluginLog
+        )
+    }
+
+    /// True for artifacts only Windows guests have.
+    pub fn is_windows(&self) -> bool {
+        matches!(
+            self,
+            ArtifactKind::Evtx
+                | ArtifactKind::WaAppAgentLog
+                | ArtifactKind::PluginLog
+                | ArtifactKind::AggregateStatus
+                | ArtifactKind::RegistryHive
+                | ArtifactKind::VssWriters
         )
     }
 }
@@ -209,6 +252,9 @@ fn classify_plain(p: &str) -> ArtifactKind {
     if is_network_config(dir, file) {
         return ArtifactKind::NetworkConfig;
     }
+    if let Some(kind) = classify_windows(dir, parent, file) {
+        return kind;
+    }
     if let Some(kind) = classify_var_lib_waagent(dir, parent, file) {
         return kind;
     }
@@ -224,6 +270,35 @@ fn is_network_config(dir: &str, file: &str) -> bool {
         || (dir.ends_with("etc/netplan") && (file.ends_with(".yaml") || file.ends_with(".yml")))
         || (dir.ends_with("etc/network") && file == "interfaces")
         || (dir.ends_with("etc/network/interfaces.d") && file.ends_with(".cfg"))
+}
+
+fn classify_windows(dir: &str, parent: &str, file: &str) -> Option<ArtifactKind> {
+    if file.ends_with(".evtx") {
+        return Some(ArtifactKind::Evtx);
+    }
+    if (file == "software" || file == "system") && dir.ends_with("system32/config") {
+        return Some(ArtifactKind::RegistryHive);
+    }
+    if file.starts_with("vssadmin") && (file.ends_with(".txt") || file.ends_with(".log")) {
+        return Some(ArtifactKind::VssWriters);
+    }
+    if file.starts_with("aggregatestatus") && file.ends_with(".json") {
+        return Some(ArtifactKind::AggregateStatus);
+    }
+    if file == "heartbeat.json" || (file == "heartbeat.log" && !dir.contains("var/log")) {
+        return Some(ArtifactKind::Heartbeat);
+    }
+    if parent == "runtimesettings" && file.ends_with(".settings") {
+        return Some(ArtifactKind::ExtSettings);
+    }
+    let plugin_logs = dir.contains("windowsazure/logs/plugins/") || dir.ends_with("windowsazure/logs/plugins");
+    if plugin_logs && (file.ends_with(".log") || file.contains(".log.") || file.ends_with(".txt")) {
+        return Some(ArtifactKind::PluginLog);
+    }
+    if dir.ends_with("windowsazure/logs") && (file.ends_with(".log") || file.contains(".log.")) {
+        return Some(ArtifactKind::WaAppAgentLog);
+    }
+    None
 }
 
 fn classify_var_lib_waagent(dir: &str, parent: &str, file: &str) -> Option<ArtifactKind> {
@@ -369,6 +444,23 @@ mod tests {
         assert_eq!(kind("etc/netplan/50-cloud-init.yaml"), ArtifactKind::NetworkConfig);
         assert_eq!(kind("etc/timezone"), ArtifactKind::TimeZone);
         assert_eq!(kind("etc/os-release"), ArtifactKind::OsRelease);
+    }
+
+    #[test]
+    fn windows_artifacts_by_suffix_with_either_separator() {
+        assert_eq!(kind("C/WindowsAzure/Logs/WaAppAgent.log"), ArtifactKind::WaAppAgentLog);
+        assert_eq!(kind("WindowsAzure\\Logs\\TransparentInstaller.log"), ArtifactKind::WaAppAgentLog);
+        let plugin = "WindowsAzure/Logs/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.75.0";
+        assert_eq!(kind(&format!("{plugin}/IaaSBcdrExtension0.log")), ArtifactKind::PluginLog);
+        assert_eq!(kind("WindowsAzure/Logs/AggregateStatus/aggregatestatus_20240315.json"), ArtifactKind::AggregateStatus);
+        let pkg = "Packages/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.75.0";
+        assert_eq!(kind(&format!("{pkg}/Status/12.status")), ArtifactKind::ExtStatus);
+        assert_eq!(kind(&format!("{pkg}/RuntimeSettings/12.settings")), ArtifactKind::ExtSettings);
+        assert_eq!(kind(&format!("{pkg}/Status/HeartBeat.Json")), ArtifactKind::Heartbeat);
+        assert_eq!(kind("Windows/System32/winevt/Logs/Microsoft-Windows-Windows Defender%4Operational.evtx"), ArtifactKind::Evtx);
+        assert_eq!(kind("Windows/System32/config/SOFTWARE"), ArtifactKind::RegistryHive);
+        assert_eq!(kind("Windows/System32/config/SAM"), ArtifactKind::Unknown);
+        assert_eq!(kind("vssadmin_list_writers.txt"), ArtifactKind::VssWriters);
     }
 
     #[test]

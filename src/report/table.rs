@@ -53,13 +53,12 @@ fn summary_table(findings: &[Finding], width: u16) -> String {
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_width(width)
-        .set_header(vec!["#", "severity", "finding", "error codes", "first seen (UTC)", "summary"]);
+        .set_header(vec!["#", "severity", "finding", "first seen (UTC)", "summary"]);
     for (i, f) in findings.iter().enumerate() {
         table.add_row(vec![
             (i + 1).to_string(),
             format!("{} ({})", f.severity.as_str(), f.confidence.as_str()),
             f.id.clone(),
-            f.error_codes.join("\n"),
             f.first_seen.as_deref().map(short_time).unwrap_or_else(|| "-".into()),
             f.summary.clone(),
         ]);
@@ -69,6 +68,7 @@ fn summary_table(findings: &[Finding], width: u16) -> String {
 
 fn details(n: usize, f: &Finding, out: &mut String) {
     let _ = writeln!(out, "\n[{n}] {} — {}", f.id, f.title);
+    let _ = writeln!(out, "    explains: {}", f.error_codes.join(", "));
     if let Some(w) = &f.window {
         let _ = writeln!(out, "    rule: {w}");
     }
