@@ -94,3 +94,15 @@ fn without_any_clue_local_time_is_assumed_utc_and_said_so() {
     assert_eq!(basis_of(&report, EXT_LOG)["basis"], "local-assumed-utc");
     assert_eq!(report.facts.time_zone.as_deref(), Some("local-assumed-utc"));
 }
+
+#[test]
+fn syslog_lines_without_a_year_are_dated_by_the_other_sources() {
+    // The archive's own timestamps say 2024 (common::zip_bundle); the agent log says the VM lived in early 2025,
+    // and the syslog's last line (Jan 2) is after its first (Dec 30), so it spans the new year.
+    let agent = "2025-01-02T10:00:00.000000Z INFO ExtHandler ExtHandler ProcessExtensionsGoalState completed [incarnation_9 100 ms]\n";
+    let syslog = "Dec 30 23:59:00 vm kernel: [12.0] hello\nJan  2 09:00:00 vm kernel: INFO: task jbd2/sda1-8:412 blocked for more than 120 seconds.\n";
+    let bundle = common::zip_bundle(&[("var/log/waagent.log", agent.as_bytes()), ("var/log/syslog", syslog.as_bytes())]);
+    let report = analyze_bytes("b.zip", bundle, &Options::default()).unwrap().report;
+    let s = basis_of(&report, "var/log/syslog");
+    assert_eq!((s["first"].as_str(), s["last"].as_str()), (Some("2024-12-30T23:59:00.000000Z"), Some("2025-01-02T09:00:00.000000Z")));
+}
