@@ -150,7 +150,8 @@ fn run(
         year_reference: None,
     };
     // Year-less logs (syslog) are read last, dated by the newest timestamp the other sources show.
-    let (later, first): (Vec<_>, Vec<_>) = listing.members.iter().enumerate().partition(|(_, m)| needs_year(m.kind));
+    let (later, first): (Vec<_>, Vec<_>) =
+        listing.members.iter().enumerate().partition(|(_, m)| needs_year(m.kind));
     let mut outcomes: Vec<(usize, MemberOutcome)> =
         first.par_iter().map(|(i, m)| (*i, ingest_member(m, &cx))).collect();
     let newest = outcomes

@@ -101,8 +101,14 @@ fn syslog_lines_without_a_year_are_dated_by_the_other_sources() {
     // and the syslog's last line (Jan 2) is after its first (Dec 30), so it spans the new year.
     let agent = "2025-01-02T10:00:00.000000Z INFO ExtHandler ExtHandler ProcessExtensionsGoalState completed [incarnation_9 100 ms]\n";
     let syslog = "Dec 30 23:59:00 vm kernel: [12.0] hello\nJan  2 09:00:00 vm kernel: INFO: task jbd2/sda1-8:412 blocked for more than 120 seconds.\n";
-    let bundle = common::zip_bundle(&[("var/log/waagent.log", agent.as_bytes()), ("var/log/syslog", syslog.as_bytes())]);
+    let bundle = common::zip_bundle(&[
+        ("var/log/waagent.log", agent.as_bytes()),
+        ("var/log/syslog", syslog.as_bytes()),
+    ]);
     let report = analyze_bytes("b.zip", bundle, &Options::default()).unwrap().report;
     let s = basis_of(&report, "var/log/syslog");
-    assert_eq!((s["first"].as_str(), s["last"].as_str()), (Some("2024-12-30T23:59:00.000000Z"), Some("2025-01-02T09:00:00.000000Z")));
+    assert_eq!(
+        (s["first"].as_str(), s["last"].as_str()),
+        (Some("2024-12-30T23:59:00.000000Z"), Some("2025-01-02T09:00:00.000000Z"))
+    );
 }

@@ -13,10 +13,12 @@
 
 use crate::error::ParseError;
 use crate::extensions_config::{ticks_to_utc, url_host};
-use crate::lines::decode;
+use crate::json_util::{
+    bool_field, formatted_message_text, i64_field, key_value_pairs, number_i64, object, parse_json,
+    required_object, str_field, u64_field,
+};
 use crate::time::{parse_datetime_prefix, SourceTime};
 use serde_json::{Map, Value};
-use std::borrow::Cow;
 
 /// An extension status value, as the agent accepts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,7 +78,7 @@ impl Code {
     pub(crate) fn from_json(value: Option<&Value>) -> Code {
         match value {
             None | Some(Value::Null) => Code::Missing,
-            Some(Value::Number(n)) => match n.as_i64().or_else(|| integral_f64(n.as_f64())) {
+            Some(Value::Number(n)) => match number_i64(n) {
                 Some(i) => Code::Int(i),
                 None => Code::Text(n.to_string()),
             },
@@ -95,12 +97,6 @@ impl Code {
             Code::Missing | Code::Text(_) => None,
         }
     }
-}
-
-/// `1.0` as 1, but not `1.5` nor values beyond `i64`.
-fn integral_f64(f: Option<f64>) -> Option<i64> {
-    let f = f?;
-    (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18).then_some(f as i64)
 }
 
 /// One entry of `status.substatus`.
@@ -144,7 +140,7 @@ pub struct ExtensionStatus {
     /// The file held a bare object instead of an array; the agent rejects such files with
     /// "The extension status must be an array" (old agents wrote this shape for "Enabling Handler").
     pub not_an_array: bool,
-    /// The agent wrote this file on the extension's behalf (see [`is_agent_placeholder`]).
+    /// The agent wrote this file on the extension's behalf (see `is_agent_placeholder`).
     pub agent_placeholder: bool,
     /// VMSnapshotLinux keys at the top level (`taskId`, `telemetryData`, …), when present.
     pub snapshot: Option<SnapshotExtras>,
@@ -349,8 +345,7 @@ pub fn parse(bytes: &[u8]) -> Result<ExtensionStatus, ParseError> {
         _ => return Err(ParseError::new("status file is not a JSON array")),
     };
     let top = first.as_object().ok_or_else(|| ParseError::new("status[0] is not a JSON object"))?;
-    let status_obj = top.get("status").ok_or_else(|| ParseError::new("missing key status"))?;
-    let status_obj = status_obj.as_object().ok_or_else(|| ParseError::new("status is not a JSON object"))?;
+    let status_obj = required_object(top, "status")?;
     let status_value =
         status_obj.get("status").ok_or_else(|| ParseError::new("missing key status.status"))?;
     let (status, status_raw) = agent_status(status_value);
@@ -494,7 +489,7 @@ fn snapshot_extras(status: &Map<String, Value>) -> Option<SnapshotExtras> {
         command_start_ticks: u64_field(status, "commandStartTimeUTCTicks"),
         unique_machine_id: str_field(status, "uniqueMachineId"),
         telemetry: key_value_pairs(status.get("telemetryData")),
-        vm_health: status.get("vmHealthInfo").and_then(Value::as_object).map(|h| VmHealth {
+        vm_health: object(status, "vmHealthInfo").map(|h| VmHealth {
             state: i64_field(h, "vmHealthState"),
             code: i64_field(h, "vmHealthStatusCode"),
         }),
@@ -503,7 +498,7 @@ fn snapshot_extras(status: &Map<String, Value>) -> Option<SnapshotExtras> {
             .and_then(Value::as_array)
             .map(|list| list.iter().filter_map(Value::as_object).map(snapshot_result).collect())
             .unwrap_or_default(),
-        storage: status.get("storageDetails").and_then(Value::as_object).map(|s| StorageDetails {
+        storage: object(status, "storageDetails").map(|s| StorageDetails {
             total_used_bytes: u64_field(s, "totalUsedSizeInBytes"),
             partition_count: u64_field(s, "partitionCount"),
             is_size_computation_failed: bool_field(s, "isSizeComputationFailed"),
@@ -518,20 +513,6 @@ fn snapshot_result(obj: &Map<String, Value>) -> SnapshotResult {
         is_successful: bool_field(obj, "isSuccessful"),
         error_message: str_field(obj, "errorMessage").filter(|m| !m.trim().is_empty()),
     }
-}
-
-/// `[{"Key": k, "Value": v}]` (either key case) as pairs; values that are not strings become JSON text.
-pub(crate) fn key_value_pairs(value: Option<&Value>) -> Vec<(String, String)> {
-    let Some(items) = value.and_then(Value::as_array) else { return Vec::new() };
-    items
-        .iter()
-        .filter_map(Value::as_object)
-        .filter_map(|o| {
-            let key = str_field(o, "Key").or_else(|| str_field(o, "key"))?;
-            let value = str_field(o, "Value").or_else(|| str_field(o, "value")).unwrap_or_default();
-            Some((key, value))
-        })
-        .collect()
 }
 
 /// Decodes a `formattedMessage.message` that is VMSnapshotLinux's JSON ExtensionResponse.
@@ -574,10 +555,7 @@ fn decode_inner_report(name: &str) -> Option<InnerReport> {
         status: status_value,
         status_raw,
         code: Code::from_json(status.get("code")),
-        message: status
-            .get("formattedMessage")
-            .and_then(Value::as_object)
-            .and_then(|m| str_field(m, "message")),
+        message: formatted_message_text(status),
         timestamp: str_field(top, "timestampUTC").as_deref().and_then(parse_status_timestamp),
         extras: snapshot_extras(status).unwrap_or_default(),
     })
@@ -615,14 +593,9 @@ pub fn parse_heartbeat(bytes: &[u8]) -> Result<Heartbeat, ParseError> {
     };
     let top =
         first.as_object().ok_or_else(|| ParseError::new("heartbeat file is not a JSON array or object"))?;
-    let hb = top.get("heartbeat").ok_or_else(|| ParseError::new("missing key heartbeat"))?;
-    let hb = hb.as_object().ok_or_else(|| ParseError::new("heartbeat is not a JSON object"))?;
-    let message = hb
-        .get("formattedMessage")
-        .and_then(Value::as_object)
-        .and_then(|m| str_field(m, "message"))
-        .or_else(|| str_field(hb, "Message"))
-        .or_else(|| str_field(hb, "message"));
+    let hb = required_object(top, "heartbeat")?;
+    let message =
+        formatted_message_text(hb).or_else(|| str_field(hb, "Message")).or_else(|| str_field(hb, "message"));
     Ok(Heartbeat {
         version: str_field(top, "version"),
         status: str_field(hb, "status"),
@@ -652,60 +625,10 @@ fn dotnet_date_millis(t: &str) -> Option<i64> {
     inner.get(..end)?.parse().ok()
 }
 
-// ---- JSON helpers shared by the status, handler and agent-status parsers ----
-
-/// Decodes bytes (BOM, UTF-16) and parses JSON; NUL bytes are dropped first because Windows and page
-/// blobs pad files with them.
-pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, ParseError> {
-    let text = decode(bytes);
-    let text = if text.contains('\0') { Cow::Owned(text.replace('\0', "")) } else { text };
-    if text.trim().is_empty() {
-        return Err(ParseError::new("empty file"));
-    }
-    Ok(serde_json::from_str(&text)?)
-}
-
-/// A scalar field as text: strings as-is, numbers and booleans written out; `None` for null, missing,
-/// arrays and objects.
-pub(crate) fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
-    match obj.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// A boolean written as `true` or as the string `"true"`/`"True"`.
-pub(crate) fn bool_field(obj: &Map<String, Value>, key: &str) -> Option<bool> {
-    match obj.get(key)? {
-        Value::Bool(b) => Some(*b),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
-        _ => None,
-    }
-}
-
-/// A non-negative integer written as a number or a string of digits.
-pub(crate) fn u64_field(obj: &Map<String, Value>, key: &str) -> Option<u64> {
-    match obj.get(key)? {
-        Value::Number(n) => {
-            n.as_u64().or_else(|| integral_f64(n.as_f64()).and_then(|i| u64::try_from(i).ok()))
-        }
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// An integer written as a number or a string.
-pub(crate) fn i64_field(obj: &Map<String, Value>, key: &str) -> Option<i64> {
-    Code::from_json(obj.get(key)).value()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDateTime;
+    use crate::test_support::utc_time;
     use proptest::prelude::*;
 
     const SAMPLE: &[u8] = include_bytes!("../tests/data/linux/extension/vmsnapshot-sample.status");
@@ -714,10 +637,6 @@ mod tests {
         include_bytes!("../tests/data/linux/extension/invalid-no-status-status-key.status");
     const EMPTY_KEY_LINE7: &[u8] =
         include_bytes!("../tests/data/linux/extension/invalid-format-emptykey-line7.status");
-
-    fn utc(s: &str) -> SourceTime {
-        SourceTime::Utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap())
-    }
 
     /// A VMSnapshotLinux-style status: top level forced to `success`, real report in the substatus.
     fn vmsnapshot_status(top_code: &str, inner_status: &str, inner_code: &str, ext_error: &str) -> String {
@@ -750,7 +669,7 @@ mod tests {
     fn corpus_sample_top_level_fields() {
         let s = parse(SAMPLE).unwrap();
         assert_eq!(s.version.as_deref(), Some("1.0"));
-        assert_eq!(s.timestamp, Some(utc("2019-06-06 23:52:59")));
+        assert_eq!(s.timestamp, Some(utc_time("2019-06-06 23:52:59")));
         assert_eq!(s.name.as_deref(), Some("Microsoft.Azure.Extension.VMExtension"));
         assert_eq!(s.operation.as_deref(), Some("Enable"));
         assert_eq!((s.status, s.status_raw.as_str()), (StatusValue::Success, "success"));
@@ -765,7 +684,7 @@ mod tests {
         let top = s.snapshot.as_ref().unwrap();
         assert_eq!(top.task_id.as_deref(), Some("e5e5602b-48a6-4c35-9f96-752043777af1"));
         assert_eq!(top.command_start_ticks, Some(636953997844977993));
-        assert_eq!(top.command_start_time(), Some(utc("2019-06-06 06:36:24.4977993")));
+        assert_eq!(top.command_start_time(), Some(utc_time("2019-06-06 06:36:24.4977993")));
         assert_eq!(top.unique_machine_id.as_deref(), Some("e5e5602b-48a6-4c35-9f96-752043777af1"));
         assert!(top.telemetry.is_empty() && top.vm_health.is_none() && top.snapshots.is_empty());
         assert_eq!(
@@ -790,7 +709,7 @@ mod tests {
             inner.message.as_deref(),
             Some(" statusBlobUploadError=true, snapshotCreator=backupHostService, hostStatusCodeDoSnapshot=200, ")
         );
-        assert_eq!(inner.timestamp, Some(utc("2019-06-06 23:52:59.380")));
+        assert_eq!(inner.timestamp, Some(utc_time("2019-06-06 23:52:59.380")));
         assert_eq!(inner.extras.task_id.as_deref(), Some("767baff0-3f1e-4363-a974-5d801189250d"));
         assert_eq!(inner.extras.unique_machine_id.as_deref(), Some("cf2545fd-fef4-250b-d167-f2edb86da1ac"));
         assert_eq!(inner.extras.vm_health, Some(VmHealth { state: Some(0), code: Some(1) }));
@@ -835,7 +754,7 @@ mod tests {
         assert_eq!(s.code, Code::Int(122));
         let inner = s.inner.as_ref().unwrap();
         assert_eq!((inner.status, inner.code.value()), (StatusValue::Error, Some(122)));
-        assert_eq!(inner.timestamp, Some(utc("2024-01-10 20:36:48")));
+        assert_eq!(inner.timestamp, Some(utc_time("2024-01-10 20:36:48")));
         assert_eq!(s.ext_error_code(), Some("FailedRetryableFsFreezeTimeout"));
         assert_eq!(s.host_status_code_pre_snapshot(), Some("555"));
         assert_eq!(inner.extras.vm_health, Some(VmHealth { state: Some(128), code: Some(122) }));
@@ -848,7 +767,7 @@ mod tests {
                 is_size_computation_failed: Some(false),
             })
         );
-        assert_eq!(s.snapshot.as_ref().unwrap().command_start_time(), Some(utc("2024-01-10 12:20:00")));
+        assert_eq!(s.snapshot.as_ref().unwrap().command_start_time(), Some(utc_time("2024-01-10 12:20:00")));
         assert_eq!(s.effective_status(), StatusValue::Error);
     }
 
@@ -982,17 +901,20 @@ mod tests {
 
     #[test]
     fn timestamps_in_both_forms() {
-        assert_eq!(parse_status_timestamp("2019-06-06T23:52:59Z"), Some(utc("2019-06-06 23:52:59")));
+        assert_eq!(parse_status_timestamp("2019-06-06T23:52:59Z"), Some(utc_time("2019-06-06 23:52:59")));
         assert_eq!(
             parse_status_timestamp("2019-11-14T06:02:33.4328493Z"),
-            Some(utc("2019-11-14 06:02:33.4328493"))
+            Some(utc_time("2019-11-14 06:02:33.4328493"))
         );
-        assert_eq!(parse_status_timestamp("\\/Date(1559865179380)\\/"), Some(utc("2019-06-06 23:52:59.380")));
+        assert_eq!(
+            parse_status_timestamp("\\/Date(1559865179380)\\/"),
+            Some(utc_time("2019-06-06 23:52:59.380"))
+        );
         assert_eq!(
             parse_status_timestamp("/Date(1559865179380+0000)/"),
-            Some(utc("2019-06-06 23:52:59.380"))
+            Some(utc_time("2019-06-06 23:52:59.380"))
         );
-        assert_eq!(parse_status_timestamp("/Date(-1000)/"), Some(utc("1969-12-31 23:59:59")));
+        assert_eq!(parse_status_timestamp("/Date(-1000)/"), Some(utc_time("1969-12-31 23:59:59")));
         assert_eq!(parse_status_timestamp("2019-06-06T23:52:59+02:00"), None);
         assert_eq!(parse_status_timestamp("yesterday"), None);
         assert_eq!(parse_status_timestamp("/Date()/"), None);

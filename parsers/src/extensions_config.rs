@@ -5,10 +5,9 @@
 //! Nothing secret is kept: URLs are reduced to their host, protected settings to a presence flag.
 
 use crate::error::ParseError;
-use crate::goal_state::xml::{self, Element};
 use crate::handler::{settings_from_value, HandlerSettings};
-use crate::lines::decode;
 use crate::time::SourceTime;
+use crate::xml_tree::{self, Element};
 use chrono::{NaiveDate, TimeDelta};
 
 /// A parsed extensions goal state.
@@ -162,16 +161,14 @@ pub struct GoalStateMetadata {
 
 /// Reads `ExtensionsConfig.N.xml` / history `ExtensionsConfig.xml`.
 pub fn parse(bytes: &[u8]) -> Result<ExtensionsConfig, ParseError> {
-    let text = decode(bytes);
-    let root = xml::parse(&text)?;
-    root.expect_name("Extensions")?;
+    let root = xml_tree::parse_root(bytes, "Extensions")?;
     let agent = root.child("GuestAgentExtension");
     let ga_families = agent
         .and_then(|a| a.child("GAFamilies"))
         .map(|f| f.children_named("GAFamily").map(ga_family).collect())
         .unwrap_or_default();
     Ok(ExtensionsConfig {
-        goal_state_incarnation: root.attr("goalStateIncarnation").and_then(parse_u64),
+        goal_state_incarnation: root.attr_u64("goalStateIncarnation"),
         ga_families,
         location: agent.and_then(|a| a.child_text("Location")),
         service_name: agent.and_then(|a| a.child_text("ServiceName")),
@@ -247,7 +244,7 @@ fn plugin_settings(el: &Element) -> PluginSettings {
 
 fn runtime_settings(el: &Element) -> RuntimeSettings {
     let mut rs = RuntimeSettings {
-        seq_no: el.attr("seqNo").and_then(parse_u64),
+        seq_no: el.attr_u64("seqNo"),
         extension_name: el.attr("name").map(str::to_string),
         state: el.attr("state").map(str::to_string),
         ..RuntimeSettings::default()
@@ -262,18 +259,14 @@ fn runtime_settings(el: &Element) -> RuntimeSettings {
 }
 
 fn metadata(el: &Element) -> GoalStateMetadata {
-    let ticks = el.attr("createdOnTicks").and_then(parse_u64);
+    let ticks = el.attr_u64("createdOnTicks");
     GoalStateMetadata {
-        in_svd_seq_no: el.attr("inSvdSeqNo").and_then(parse_u64),
+        in_svd_seq_no: el.attr_u64("inSvdSeqNo"),
         created_on_ticks: ticks,
         created_on: ticks.and_then(ticks_to_utc),
         activity_id: el.attr("activityId").map(str::to_string),
         correlation_id: el.attr("correlationId").map(str::to_string),
     }
-}
-
-fn parse_u64(s: &str) -> Option<u64> {
-    s.trim().parse().ok()
 }
 
 /// `true`/`false` in any case, as the goal state writes them (`FALSE` appears too).
@@ -311,7 +304,8 @@ pub fn url_host(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{Datelike, NaiveDateTime};
+    use crate::test_support::utc_time;
+    use chrono::Datelike;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -319,10 +313,6 @@ mod tests {
     const NO_EXTENSIONS: &[u8] =
         include_bytes!("../tests/data/linux/var_lib_waagent/ExtensionsConfig-no_extensions.xml");
     const HISTORY: &[u8] = include_bytes!("../tests/data/linux/history_sample/ExtensionsConfig.xml");
-
-    fn utc(s: &str) -> SourceTime {
-        SourceTime::Utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap())
-    }
 
     #[test]
     fn legacy_file_plugins_settings_and_metadata() {
@@ -379,7 +369,7 @@ mod tests {
             Some(GoalStateMetadata {
                 in_svd_seq_no: Some(10),
                 created_on_ticks: Some(637726657706205217),
-                created_on: Some(utc("2021-11-16 13:22:50.6205217")),
+                created_on: Some(utc_time("2021-11-16 13:22:50.6205217")),
                 activity_id: Some("a33f6f53-43d6-4625-b322-1a39651a00c9".into()),
                 correlation_id: Some("9a47a2a2-e740-4bfc-b11b-4f2f7cfe7d2e".into()),
             })
@@ -519,9 +509,9 @@ mod tests {
 
     #[test]
     fn ticks_and_hosts() {
-        assert_eq!(ticks_to_utc(0), Some(utc("0001-01-01 00:00:00")));
-        assert_eq!(ticks_to_utc(621355968000000000), Some(utc("1970-01-01 00:00:00")));
-        assert_eq!(ticks_to_utc(638852747570627097), Some(utc("2025-06-11 21:39:17.0627097")));
+        assert_eq!(ticks_to_utc(0), Some(utc_time("0001-01-01 00:00:00")));
+        assert_eq!(ticks_to_utc(621355968000000000), Some(utc_time("1970-01-01 00:00:00")));
+        assert_eq!(ticks_to_utc(638852747570627097), Some(utc_time("2025-06-11 21:39:17.0627097")));
         // The largest tick count is still a representable (far-future) date, not a panic.
         assert!(ticks_to_utc(u64::MAX).is_some_and(|t| t.naive().year() > 50_000));
         assert_eq!(

@@ -5,7 +5,7 @@
 use crate::error::ParseError;
 use crate::lines::decode;
 use crate::time::{parse_datetime_prefix, SourceTime};
-use xml::Element;
+use crate::xml_tree::{self, Element};
 
 /// What a `GoalState.N.xml` file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +97,7 @@ pub struct InstanceAddress {
 
 /// Reads `GoalState.N.xml` / history `GoalState.xml`.
 pub fn parse(bytes: &[u8]) -> Result<GoalStateFile, ParseError> {
-    let text = decode(bytes);
-    let root = xml::parse(&text)?;
+    let root = xml_tree::parse(&decode(bytes))?;
     if root.name == "xml" {
         return Ok(GoalStateFile::Placeholder);
     }
@@ -134,17 +133,13 @@ fn role_instance(el: &Element) -> RoleInstance {
 
 /// Reads `HostingEnvironmentConfig.xml`.
 pub fn parse_hosting_environment(bytes: &[u8]) -> Result<DeploymentInfo, ParseError> {
-    let text = decode(bytes);
-    let root = xml::parse(&text)?;
-    root.expect_name("HostingEnvironmentConfig")?;
+    let root = xml_tree::parse_root(bytes, "HostingEnvironmentConfig")?;
     Ok(deployment_info(&root))
 }
 
 /// Reads `SharedConfig.xml`.
 pub fn parse_shared_config(bytes: &[u8]) -> Result<SharedConfig, ParseError> {
-    let text = decode(bytes);
-    let root = xml::parse(&text)?;
-    root.expect_name("SharedConfig")?;
+    let root = xml_tree::parse_root(bytes, "SharedConfig")?;
     let instances = root
         .child("Instances")
         .map(|list| {
@@ -163,17 +158,13 @@ fn deployment_info(root: &Element) -> DeploymentInfo {
     let deployment = root.child("Deployment");
     let incarnation = root.child("Incarnation");
     DeploymentInfo {
-        goal_state_incarnation: root.attr("goalStateIncarnation").and_then(parse_u64),
+        goal_state_incarnation: root.attr_u64("goalStateIncarnation"),
         deployment_name: deployment.and_then(|d| d.attr("name")).map(str::to_string),
-        deployment_incarnation: deployment.and_then(|d| d.attr("incarnation")).and_then(parse_u64),
+        deployment_incarnation: deployment.and_then(|d| d.attr_u64("incarnation")),
         role_name: root.child("Role").and_then(|r| r.attr("name")).map(str::to_string),
-        incarnation_number: incarnation.and_then(|i| i.attr("number")).and_then(parse_u64),
+        incarnation_number: incarnation.and_then(|i| i.attr_u64("number")),
         role_instance: incarnation.and_then(|i| i.attr("instance")).map(str::to_string),
     }
-}
-
-fn parse_u64(s: &str) -> Option<u64> {
-    s.trim().parse().ok()
 }
 
 /// A goal-state history folder (or its `.zip`) under `/var/lib/waagent/history/`.
@@ -246,166 +237,10 @@ pub fn parse_history_dir_name(name: &str) -> Option<HistoryDir> {
     Some(dir)
 }
 
-/// A small owned XML tree for the agent's documents (a few KiB each), so lookups read like paths.
-pub(crate) mod xml {
-    use crate::error::ParseError;
-    use quick_xml::events::{BytesRef, BytesStart, Event};
-    use quick_xml::{Reader, XmlVersion};
-
-    /// Deeper nesting than any agent document has; the cap keeps hostile input from exhausting the stack
-    /// when the tree is dropped.
-    const MAX_DEPTH: usize = 64;
-
-    /// An element: local name (prefix dropped), attributes, its own text, child elements.
-    #[derive(Debug, Default)]
-    pub(crate) struct Element {
-        pub name: String,
-        pub attrs: Vec<(String, String)>,
-        pub text: String,
-        pub children: Vec<Element>,
-    }
-
-    impl Element {
-        /// The first child element with this local name.
-        pub fn child(&self, name: &str) -> Option<&Element> {
-            self.children.iter().find(|c| c.name == name)
-        }
-
-        /// All child elements with this local name.
-        pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-            self.children.iter().filter(move |c| c.name == name)
-        }
-
-        /// The element reached by following child names.
-        pub fn find(&self, path: &[&str]) -> Option<&Element> {
-            path.iter().try_fold(self, |el, name| el.child(name))
-        }
-
-        /// An attribute value (unescaped).
-        pub fn attr(&self, name: &str) -> Option<&str> {
-            self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-        }
-
-        /// The element's text, trimmed; `None` when blank.
-        pub fn text(&self) -> Option<String> {
-            let t = self.text.trim();
-            (!t.is_empty()).then(|| t.to_string())
-        }
-
-        /// The trimmed text of the first child with this name.
-        pub fn child_text(&self, name: &str) -> Option<String> {
-            self.child(name).and_then(Element::text)
-        }
-
-        /// Fails unless this (root) element has the expected name.
-        pub fn expect_name(&self, expected: &str) -> Result<(), ParseError> {
-            if self.name == expected {
-                Ok(())
-            } else {
-                Err(ParseError::new(format!("expected root element <{expected}>, found <{}>", self.name)))
-            }
-        }
-    }
-
-    /// Parses a whole document into its root element.
-    pub(crate) fn parse(text: &str) -> Result<Element, ParseError> {
-        if text.trim().is_empty() {
-            return Err(ParseError::new("empty file"));
-        }
-        let mut reader = Reader::from_str(text);
-        let mut stack: Vec<Element> = Vec::new();
-        let mut root: Option<Element> = None;
-        loop {
-            let event = reader
-                .read_event()
-                .map_err(|e| error_at(text, reader.error_position(), format!("invalid XML: {e}")))?;
-            let at = reader.buffer_position();
-            match event {
-                Event::Start(start) => {
-                    if stack.len() >= MAX_DEPTH {
-                        return Err(error_at(text, at, "XML nested too deeply".to_string()));
-                    }
-                    stack.push(element(&start).map_err(|m| error_at(text, at, m))?);
-                }
-                Event::Empty(start) => {
-                    let el = element(&start).map_err(|m| error_at(text, at, m))?;
-                    attach(&mut stack, &mut root, el).map_err(|m| error_at(text, at, m))?;
-                }
-                Event::End(_) => {
-                    if let Some(el) = stack.pop() {
-                        attach(&mut stack, &mut root, el).map_err(|m| error_at(text, at, m))?;
-                    }
-                }
-                Event::Text(t) => push_text(&mut stack, &t.xml10_content(), text, at)?,
-                Event::CData(c) => push_text(&mut stack, &c.xml10_content(), text, at)?,
-                Event::GeneralRef(r) => push_text(&mut stack, &resolve_reference(&r), text, at)?,
-                Event::Eof => break,
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-            }
-        }
-        if let Some(open) = stack.last() {
-            let end = u64::try_from(text.len()).unwrap_or(u64::MAX);
-            return Err(error_at(text, end, format!("truncated XML: <{}> is not closed", open.name)));
-        }
-        root.ok_or_else(|| ParseError::new("no XML root element"))
-    }
-
-    fn element(start: &BytesStart<'_>) -> Result<Element, String> {
-        let mut el = Element { name: start.local_name().as_ref().to_string(), ..Element::default() };
-        for attr in start.attributes() {
-            let attr = attr.map_err(|e| format!("invalid XML attribute: {e}"))?;
-            // Unknown entities make normalisation fail; the raw text is still more useful than nothing.
-            let value = attr
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|_| attr.value.to_string());
-            el.attrs.push((attr.key.local_name().as_ref().to_string(), value));
-        }
-        Ok(el)
-    }
-
-    fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) -> Result<(), String> {
-        match stack.last_mut() {
-            Some(parent) => parent.children.push(el),
-            None if root.is_none() => *root = Some(el),
-            None => return Err(format!("second root element <{}>", el.name)),
-        }
-        Ok(())
-    }
-
-    fn push_text(stack: &mut [Element], piece: &str, text: &str, at: u64) -> Result<(), ParseError> {
-        match stack.last_mut() {
-            Some(el) => el.text.push_str(piece),
-            None if piece.trim().is_empty() => {}
-            None => return Err(error_at(text, at, "text outside the root element".to_string())),
-        }
-        Ok(())
-    }
-
-    /// `&amp;`-style and `&#NN;` references; an unknown entity is kept as written.
-    fn resolve_reference(r: &BytesRef<'_>) -> String {
-        if let Ok(Some(c)) = r.resolve_char_ref() {
-            return c.to_string();
-        }
-        match quick_xml::escape::resolve_predefined_entity(r) {
-            Some(s) => s.to_string(),
-            None => format!("&{};", &**r),
-        }
-    }
-
-    /// An error carrying both the byte offset and the 1-based line it falls on.
-    fn error_at(text: &str, offset: u64, message: String) -> ParseError {
-        let end = usize::try_from(offset).unwrap_or(usize::MAX).min(text.len());
-        let before = text.as_bytes().get(..end).unwrap_or_default();
-        let line = memchr::memchr_iter(b'\n', before).count().saturating_add(1);
-        ParseError { line: u32::try_from(line).ok(), offset: Some(offset), message }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDateTime;
+    use crate::test_support::utc_time;
     use proptest::prelude::*;
 
     const LEGACY_GOAL_STATE: &[u8] = include_bytes!("../tests/data/linux/var_lib_waagent/GoalState.1.xml");
@@ -416,10 +251,6 @@ mod tests {
         include_bytes!("../tests/data/linux/history_sample/HostingEnvironmentConfig.xml");
     const LEGACY_SHARED: &[u8] = include_bytes!("../tests/data/linux/var_lib_waagent/SharedConfig.xml");
     const HISTORY_SHARED: &[u8] = include_bytes!("../tests/data/linux/history_sample/SharedConfig.xml");
-
-    fn utc(s: &str) -> SourceTime {
-        SourceTime::Utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap())
-    }
 
     fn goal_state(bytes: &[u8]) -> GoalState {
         match parse(bytes).unwrap() {
@@ -566,7 +397,7 @@ mod tests {
         assert_eq!(
             parse_history_dir_name("2024-03-15T17-10-47__3"),
             Some(HistoryDir {
-                time: utc("2024-03-15 17:10:47"),
+                time: utc_time("2024-03-15 17:10:47"),
                 incarnation: Some(3),
                 etag: None,
                 status_only: false,
@@ -584,7 +415,7 @@ mod tests {
     #[test]
     fn history_dir_names_legacy_forms() {
         let plain = parse_history_dir_name("2018-04-06T08:21:37.142697").unwrap();
-        assert_eq!(plain.time, utc("2018-04-06 08:21:37.142697"));
+        assert_eq!(plain.time, utc_time("2018-04-06 08:21:37.142697"));
         assert_eq!((plain.incarnation, plain.legacy, plain.zipped), (None, true, false));
 
         let inc = parse_history_dir_name("2018-04-06T08:21:37.142697_incarnation_7.zip").unwrap();

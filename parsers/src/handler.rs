@@ -3,8 +3,12 @@
 //! `mrseq`, `config/<seq>.settings`, and the directory and sequence-file names themselves.
 
 use crate::error::ParseError;
-use crate::ext_status::{bool_field, parse_json, str_field, u64_field, Code};
+use crate::ext_status::Code;
+use crate::json_util::{
+    bool_field, formatted_message_text, object, parse_json, required_object, str_field, u64_field,
+};
 use crate::lines::decode;
+use crate::scan::is_dotted_number;
 use serde_json::{Map, Value};
 
 /// The agent's handler state (`config/HandlerState`, plain text).
@@ -99,12 +103,17 @@ pub struct HandlerExtensionStatus {
 pub fn parse_handler_status(bytes: &[u8]) -> Result<HandlerStatus, ParseError> {
     let doc = parse_json(bytes)?;
     let obj = doc.as_object().ok_or_else(|| ParseError::new("HandlerStatus is not a JSON object"))?;
+    Ok(handler_status(obj))
+}
+
+/// Reads a HandlerStatus object (also what the 2.2.x agent-status info file lists per handler).
+pub(crate) fn handler_status(obj: &Map<String, Value>) -> HandlerStatus {
     let extensions = obj
         .get("extensions")
         .and_then(Value::as_array)
         .map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
-    Ok(HandlerStatus {
+    HandlerStatus {
         name: str_field(obj, "name"),
         version: str_field(obj, "version"),
         status: str_field(obj, "status"),
@@ -112,11 +121,8 @@ pub fn parse_handler_status(bytes: &[u8]) -> Result<HandlerStatus, ParseError> {
         message: str_field(obj, "message"),
         supports_multi_config: bool_field(obj, "supports_multi_config"),
         extensions,
-        extension_status: obj
-            .get("extension_status")
-            .and_then(Value::as_object)
-            .map(handler_extension_status),
-    })
+        extension_status: object(obj, "extension_status").map(handler_extension_status),
+    }
 }
 
 fn handler_extension_status(obj: &Map<String, Value>) -> HandlerExtensionStatus {
@@ -142,9 +148,7 @@ pub(crate) fn reported_substatus_list(value: Option<&Value>) -> Vec<ReportedSubS
             name: str_field(o, "name"),
             status: str_field(o, "status"),
             code: Code::from_json(o.get("code")),
-            message: str_field(o, "message").or_else(|| {
-                o.get("formattedMessage").and_then(Value::as_object).and_then(|m| str_field(m, "message"))
-            }),
+            message: str_field(o, "message").or_else(|| formatted_message_text(o)),
         })
         .collect()
 }
@@ -172,11 +176,7 @@ pub struct HandlerEnvironment {
 pub fn parse_handler_environment(bytes: &[u8]) -> Result<HandlerEnvironment, ParseError> {
     let doc = parse_json(bytes)?;
     let top = first_object(&doc, "HandlerEnvironment")?;
-    let env = top
-        .get("handlerEnvironment")
-        .ok_or_else(|| ParseError::new("missing key handlerEnvironment"))?
-        .as_object()
-        .ok_or_else(|| ParseError::new("handlerEnvironment is not a JSON object"))?;
+    let env = required_object(top, "handlerEnvironment")?;
     Ok(HandlerEnvironment {
         name: str_field(top, "name"),
         version: str_field(top, "version"),
@@ -221,11 +221,7 @@ pub struct HandlerManifest {
 pub fn parse_handler_manifest(bytes: &[u8]) -> Result<HandlerManifest, ParseError> {
     let doc = parse_json(bytes)?;
     let top = first_object(&doc, "HandlerManifest")?;
-    let man = top
-        .get("handlerManifest")
-        .ok_or_else(|| ParseError::new("missing key handlerManifest"))?
-        .as_object()
-        .ok_or_else(|| ParseError::new("handlerManifest is not a JSON object"))?;
+    let man = required_object(top, "handlerManifest")?;
     Ok(HandlerManifest {
         name: str_field(top, "name"),
         version: str_field(top, "version"),
@@ -310,9 +306,7 @@ pub(crate) fn settings_from_value(doc: &Value) -> Result<HandlerSettings, ParseE
 /// `WALinuxAgent-2.9.1.1` match too; callers tell them apart by name.)
 pub fn parse_handler_dir_name(dir: &str) -> Option<(&str, &str)> {
     let (name, version) = dir.rsplit_once('-')?;
-    let dotted_numbers =
-        version.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
-    (!name.is_empty() && dotted_numbers).then_some((name, version))
+    (!name.is_empty() && is_dotted_number(version)).then_some((name, version))
 }
 
 /// The sequence number in `12.status`, `12.settings`, or multi-config `ext.12.settings` / `ext.12.status`.

@@ -26,6 +26,15 @@ pub mod network_config;
 pub mod waagent_conf;
 pub mod waagent_status;
 
+// Crate-internal building blocks shared by the parsers above.
+mod assemble;
+mod json_util;
+mod scan;
+mod xml_tree;
+
+#[cfg(test)]
+mod test_support;
+
 pub use error::ParseError;
 pub use record::{Level, LineFormat, LogRecord};
 pub use time::SourceTime;

@@ -133,6 +133,8 @@ fn parse_interfaces(text: &str) -> Vec<InterfaceAddressing> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{decoded_bytes, fragment_text};
+    use proptest::prelude::*;
 
     #[test]
     fn ifcfg_static_and_dhcp() {
@@ -178,5 +180,44 @@ mod tests {
                 text: "iface eth0 inet static".into()
             }]
         );
+    }
+
+    /// Pieces of the three layouts, for generating text that reaches the deeper parsing paths.
+    const FRAGMENTS: &[&str] = &[
+        "BOOTPROTO=dhcp",
+        "BOOTPROTO='static'",
+        "DEVICE=eth1",
+        "ethernets:",
+        "bonds:",
+        "  eth0:",
+        "    dhcp4: true",
+        "iface eth0 inet dhcp",
+        "iface lo inet loopback",
+        "\n",
+        "\r\n",
+        "#",
+        " ",
+    ];
+
+    /// Every finding names a real line of the file and quotes it trimmed.
+    fn check_findings(text: &str) {
+        for kind in [NetworkFileKind::Ifcfg, NetworkFileKind::Netplan, NetworkFileKind::Interfaces] {
+            for found in parse(kind, "ifcfg-eth0", text) {
+                let line = lines(text).nth(found.line.saturating_sub(1) as usize);
+                assert_eq!(line.map(|l| l.text.trim()), Some(found.text.as_str()), "{found:?}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn config_like_text_never_panics(text in fragment_text(FRAGMENTS)) {
+            check_findings(&text);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(text in decoded_bytes()) {
+            check_findings(&text);
+        }
     }
 }

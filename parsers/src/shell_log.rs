@@ -9,21 +9,22 @@
 //! Zone `UTC`/`GMT`/`UT`/`Z` ⇒ UTC, a numeric offset ⇒ converted to UTC, any other zone or none ⇒ local.
 //! Lines that do not start with such a stamp continue the record above.
 
-use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveTime};
 
-use crate::generic_log::{clock_time, numeric_offset, Grouped, Header, HeaderFn};
+use crate::assemble::{Assembler, Header, HeaderFn, TrailingBlankLines};
+
 use crate::record::{LineFormat, LogRecord};
-use crate::time::SourceTime;
+use crate::time::{clock_time, hour_24, numeric_offset, offset_to_utc, SourceTime};
 
 /// Splits a `shell.log` into records, lazily. Every physical line lands in exactly one record; lines
 /// before the first stamped line form one [`LineFormat::Untimed`] record.
 pub fn parse(text: &str) -> Records<'_> {
-    Records(Grouped::new(text, shell_header as HeaderFn))
+    Records(Assembler::new(text, shell_header as HeaderFn, TrailingBlankLines::Keep))
 }
 
 /// Iterator returned by [`parse`].
 #[derive(Debug, Clone)]
-pub struct Records<'a>(Grouped<'a, HeaderFn>);
+pub struct Records<'a>(Assembler<'a, HeaderFn>);
 
 impl<'a> Iterator for Records<'a> {
     type Item = LogRecord<'a>;
@@ -117,7 +118,7 @@ impl Fields {
         } else if first == b'+' || first == b'-' {
             let (offset, n) = numeric_offset(b)?;
             (n == b.len() && self.time.is_some() && self.zone.is_none()).then_some(())?;
-            self.zone = Some(Zone::Offset(if first == b'+' { offset } else { -offset }));
+            self.zone = Some(Zone::Offset(offset));
         } else if !word.bytes().all(|c| c.is_ascii_alphabetic()) {
             return None;
         } else if let Some(month) = month_number(word).filter(|_| self.month.is_none()) {
@@ -141,16 +142,7 @@ impl Fields {
 /// Turns a 12-hour clock reading into 24-hour time.
 fn apply_meridiem(time: NaiveTime, pm: bool) -> Option<NaiveTime> {
     use chrono::Timelike;
-    let hour = time.hour();
-    if !(1..=12).contains(&hour) {
-        return None;
-    }
-    let hour24 = match (pm, hour) {
-        (false, 12) => 0,
-        (true, h) if h < 12 => h + 12,
-        (_, h) => h,
-    };
-    time.with_hour(hour24)
+    time.with_hour(hour_24(time.hour(), pm)?)
 }
 
 /// An English month name or abbreviation (`Nov`, `November`, `Sept`), any case.
@@ -172,8 +164,10 @@ fn month_number(word: &str) -> Option<u32> {
     if word.len() < 3 {
         return None;
     }
-    let lower = word.to_ascii_lowercase();
-    let index = MONTHS.iter().position(|m| m.starts_with(&lower))?;
+    // Compared in place: this runs on every token of every line, so no lower-cased copy.
+    let prefix_of =
+        |m: &&str| m.as_bytes().get(..word.len()).is_some_and(|p| p.eq_ignore_ascii_case(word.as_bytes()));
+    let index = MONTHS.iter().position(prefix_of)?;
     u32::try_from(index + 1).ok()
 }
 
@@ -183,7 +177,7 @@ fn finish(fields: &Fields, message_at: usize) -> Option<Header<'static>> {
     let naive = date.and_time(fields.time?);
     let time = match fields.zone {
         Some(Zone::Utc) => SourceTime::Utc(naive),
-        Some(Zone::Offset(secs)) => SourceTime::Utc(naive.checked_sub_signed(TimeDelta::try_seconds(secs)?)?),
+        Some(Zone::Offset(east_secs)) => offset_to_utc(naive, east_secs)?,
         Some(Zone::Other) | None => SourceTime::Local(naive),
     };
     Some(Header::new(time, LineFormat::ShellLog, message_at))
@@ -192,25 +186,18 @@ fn finish(fields: &Fields, message_at: usize) -> Option<Header<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::count_lines;
     use crate::record::Level;
-    use chrono::NaiveDateTime;
+    use crate::test_support::{corpus_text, decoded_bytes, fragment_text, local, single, tiled, utc};
     use proptest::prelude::*;
 
-    fn dt(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
-    }
-
     fn one(line: &str) -> LogRecord<'_> {
-        let records: Vec<_> = parse(line).collect();
-        assert_eq!(records.len(), 1, "{line:?} gave {records:?}");
-        records.into_iter().next().unwrap()
+        single(line, parse(line))
     }
 
     #[test]
     fn date_u_c_locale() {
         let r = one("Mon Nov 18 00:05:10 UTC 2019- python version unknown");
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-18 00:05:10"))));
+        assert_eq!(r.time, utc("2019-11-18 00:05:10"));
         assert_eq!((r.format, r.level, r.prefix), (LineFormat::ShellLog, Level::Unknown, None));
         assert_eq!(r.message, "python version unknown");
     }
@@ -218,32 +205,32 @@ mod tests {
     #[test]
     fn padded_day_and_dash_without_blank() {
         let r = one("Mon Nov  4 09:01:02 UTC 2019-3 returned from handle.py");
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-04 09:01:02"))));
+        assert_eq!(r.time, utc("2019-11-04 09:01:02"));
         assert_eq!(r.message, "3 returned from handle.py");
     }
 
     #[test]
     fn other_locale_layouts() {
         let r = one("Mon 18 Nov 2019 00:05:10 UTC- ConfigSequenceNumber from environment variable seqNo:4");
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-18 00:05:10"))));
+        assert_eq!(r.time, utc("2019-11-18 00:05:10"));
         assert_eq!(r.message, "ConfigSequenceNumber from environment variable seqNo:4");
         let r = one("Mon 18 Nov 00:05:10 UTC 2019 - /usr/bin/python3 path exists");
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-18 00:05:10"))));
+        assert_eq!(r.time, utc("2019-11-18 00:05:10"));
         assert_eq!(r.message, "/usr/bin/python3 path exists");
         let r = one("Mon 18 Nov 2019 12:05:10 PM UTC- x");
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-18 12:05:10"))));
+        assert_eq!(r.time, utc("2019-11-18 12:05:10"));
         let r = one("Tue 19 Nov 2019 12:09:59 AM GMT- y");
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-19 00:09:59"))));
+        assert_eq!(r.time, utc("2019-11-19 00:09:59"));
     }
 
     #[test]
     fn zones_other_than_utc() {
         let r = one("Mon Nov 18 00:05:10 CET 2019- x");
-        assert_eq!(r.time, Some(SourceTime::Local(dt("2019-11-18 00:05:10"))));
+        assert_eq!(r.time, local("2019-11-18 00:05:10"));
         let r = one("Mon, 18 Nov 2019 05:35:10 +0530- x");
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-18 00:05:10"))));
+        assert_eq!(r.time, utc("2019-11-18 00:05:10"));
         let r = one("Mon Nov 18 00:05:10 2019- no zone");
-        assert_eq!(r.time, Some(SourceTime::Local(dt("2019-11-18 00:05:10"))));
+        assert_eq!(r.time, local("2019-11-18 00:05:10"));
         assert_eq!(r.message, "no zone");
     }
 
@@ -276,51 +263,41 @@ mod tests {
     #[test]
     fn corpus_shell_log() {
         let path = "/work/shared/corpus/vmsnapshot/linux_shelllog_python_unknown_ale946.log";
-        let Ok(text) = std::fs::read_to_string(path) else {
-            println!("skipped: {path} is absent");
-            return;
-        };
+        let Some(text) = corpus_text(path) else { return };
         let records: Vec<_> = parse(&text).collect();
         assert_eq!(records.len(), 6);
         assert!(records
             .iter()
             .all(|r| r.format == LineFormat::ShellLog && r.time.is_some_and(|t| t.is_utc())));
-        assert_eq!(records[5].time, Some(SourceTime::Utc(dt("2019-11-19 00:09:59"))));
+        assert_eq!(records[5].time, utc("2019-11-19 00:09:59"));
         assert_eq!(records[5].message, "3 returned from handle.py");
     }
 
-    fn fragments() -> impl Strategy<Value = String> {
-        let piece = prop_oneof![
-            Just("Mon ".to_string()),
-            Just("Nov ".to_string()),
-            Just(" 4 ".to_string()),
-            Just("18 ".to_string()),
-            Just("00:05:10 ".to_string()),
-            Just("12:05:10 PM ".to_string()),
-            Just("UTC ".to_string()),
-            Just("+0530".to_string()),
-            Just("2019".to_string()),
-            Just("- ".to_string()),
-            Just("-".to_string()),
-            Just("\n".to_string()),
-            "[ -~]{0,8}",
-            any::<String>(),
-        ];
-        prop::collection::vec(piece, 0..30).prop_map(|v| v.concat())
-    }
+    /// Pieces of `date` output in several locales, for generating text that reaches the deeper paths.
+    const FRAGMENTS: &[&str] = &[
+        "Mon ",
+        "Nov ",
+        " 4 ",
+        "18 ",
+        "00:05:10 ",
+        "12:05:10 PM ",
+        "UTC ",
+        "+0530",
+        "2019",
+        "- ",
+        "-",
+        "\n",
+    ];
 
     proptest! {
         #[test]
-        fn never_panics_and_keeps_every_line(text in fragments()) {
-            let total: u32 = parse(&text).map(|r| r.lines).sum();
-            prop_assert_eq!(total, count_lines(&text));
+        fn never_panics_and_keeps_every_line(text in fragment_text(FRAGMENTS)) {
+            tiled(&text, parse(&text));
         }
 
         #[test]
-        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-            let text = crate::lines::decode(&bytes);
-            let total: u32 = parse(&text).map(|r| r.lines).sum();
-            prop_assert_eq!(total, count_lines(&text));
+        fn arbitrary_bytes_never_panic(text in decoded_bytes()) {
+            tiled(&text, parse(&text));
         }
     }
 }

@@ -22,19 +22,20 @@
 
 use chrono::{NaiveDateTime, TimeDelta};
 
-use crate::generic_log::{indent, spaces, Grouped, Header, HeaderRule};
+use crate::assemble::{Assembler, Header, HeaderRule, TrailingBlankLines};
 use crate::record::{Level, LineFormat, LogRecord};
+use crate::scan::{indent, spaces};
 use crate::time::{parse_datetime_prefix, SourceTime};
 
 /// Splits an `extension.log` (or `host_based_extension.log`) into records, lazily. Every physical line
 /// lands in exactly one record; lines before the first header form one [`LineFormat::Untimed`] record.
 pub fn parse(text: &str) -> Records<'_> {
-    Records(Grouped::new(text, VmSnapshotRule::default()))
+    Records(Assembler::new(text, VmSnapshotRule::default(), TrailingBlankLines::Keep))
 }
 
 /// Iterator returned by [`parse`].
 #[derive(Debug, Clone)]
-pub struct Records<'a>(Grouped<'a, VmSnapshotRule>);
+pub struct Records<'a>(Assembler<'a, VmSnapshotRule>);
 
 impl<'a> Iterator for Records<'a> {
     type Item = LogRecord<'a>;
@@ -533,26 +534,24 @@ pub fn ext_error_by_value(value: u32) -> Option<&'static ExtErrorCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::count_lines;
+    use crate::test_support::{
+        corpus_files, corpus_text, decoded_bytes, dt, fragment_text, local, tiled, utc,
+    };
     use proptest::prelude::*;
 
     const NAME: &str = "[Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]";
 
-    fn dt(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
-    }
+    /// Where the shared corpus keeps the extension's logs.
+    const CORPUS: &str = "/work/shared/corpus/vmsnapshot";
 
     fn all(text: &str) -> Vec<LogRecord<'_>> {
-        let records: Vec<_> = parse(text).collect();
-        let total: u32 = records.iter().map(|r| r.lines).sum();
-        assert_eq!(total, count_lines(text));
-        records
+        tiled(text, parse(text))
     }
 
     #[test]
     fn py3_line() {
         let r = &all("2024-01-14 22:16:48.796446 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]T:S freeze, timeout value 60")[0];
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2024-01-14 22:16:48.796446"))));
+        assert_eq!(r.time, utc("2024-01-14 22:16:48.796446"));
         assert_eq!((r.format, r.level), (LineFormat::VmSnapshotPy3, Level::Unknown));
         assert_eq!(r.prefix, Some(NAME));
         assert_eq!(r.message, "T:S freeze, timeout value 60");
@@ -561,7 +560,7 @@ mod tests {
     #[test]
     fn py3_variants_no_fraction_blank_after_prefix_other_name_no_prefix() {
         let r = &all("2024-01-14 22:16:48 [Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0] PreSnapshot: Status Code: 200")[0];
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2024-01-14 22:16:48"))));
+        assert_eq!(r.time, utc("2024-01-14 22:16:48"));
         assert_eq!((r.format, r.message), (LineFormat::VmSnapshotPy3, "PreSnapshot: Status Code: 200"));
         let r = &all("2024-01-14 22:16:48.1 [Contoso.Backup_Linux-2.3.4]hello")[0];
         assert_eq!((r.prefix, r.message), (Some("[Contoso.Backup_Linux-2.3.4]"), "hello"));
@@ -597,7 +596,7 @@ mod tests {
         let records = all(text);
         assert_eq!(records.len(), 2);
         let r = &records[0];
-        assert_eq!(r.time, Some(SourceTime::Local(dt("2017-11-14 03:06:52"))));
+        assert_eq!(r.time, local("2017-11-14 03:06:52"));
         assert_eq!((r.format, r.prefix, r.lines), (LineFormat::VmSnapshotPy2, Some(NAME), 2));
         assert_eq!(r.message, "T:S snapshot result: errorcode: 409\n2017/11/14 03:06:52  StatusCode.FailedRetryableSnapshotFailedRestrictedNetwork,");
         assert_eq!(
@@ -678,11 +677,11 @@ mod tests {
     #[test]
     fn backuplogger_dash_and_slash_forms() {
         let r = &all("2019-11-23 21:11:18.333008  Info  T:S freeze, timeout value 60 ")[0];
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2019-11-23 21:11:18.333008"))));
+        assert_eq!(r.time, utc("2019-11-23 21:11:18.333008"));
         assert_eq!((r.format, r.level, r.prefix), (LineFormat::BackupLogger, Level::Info, None));
         assert_eq!(r.message, "T:S freeze, timeout value 60");
         let r = &all("2021/02/26 09:41:45.748364  Warning  Failed to open file or aquire lock:  [Errno 11] Resource temporarily unavailable")[0];
-        assert_eq!(r.time, Some(SourceTime::Utc(dt("2021-02-26 09:41:45.748364"))));
+        assert_eq!(r.time, utc("2021-02-26 09:41:45.748364"));
         assert_eq!((r.format, r.level), (LineFormat::BackupLogger, Level::Warning));
         assert_eq!(
             r.message,
@@ -730,7 +729,7 @@ mod tests {
             all("    2017-11-02 11:22:56 Thawing: /boot\n    2017-11-02 11:22:56 Failed to FITHAW: /boot\n");
         assert_eq!(records.len(), 2);
         let r = &records[1];
-        assert_eq!(r.time, Some(SourceTime::Local(dt("2017-11-02 11:22:56"))));
+        assert_eq!(r.time, local("2017-11-02 11:22:56"));
         assert_eq!(
             (r.format, r.level, r.message),
             (LineFormat::SafeFreeze, Level::Unknown, "Failed to FITHAW: /boot")
@@ -855,39 +854,18 @@ mod tests {
 
     #[test]
     fn parses_every_corpus_file_without_losing_lines() {
-        let dir = std::path::Path::new("/work/shared/corpus/vmsnapshot");
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            println!("skipped: {} is absent", dir.display());
-            return;
-        };
-        let mut seen = 0;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().and_then(|e| e.to_str()) != Some("log") {
-                continue;
-            }
-            let bytes = std::fs::read(&path).unwrap();
-            let text = crate::lines::decode(&bytes);
-            let records = all(&text);
+        let Some(files) = corpus_files(CORPUS, |n| n.ends_with(".log")) else { return };
+        for (_path, text) in &files {
             // Records tile the text: each starts where the previous line ended.
-            let mut next_line = 1;
-            for r in &records {
-                assert_eq!(r.line, next_line, "{}", path.display());
-                next_line += r.lines;
-            }
-            seen += 1;
+            all(text);
         }
-        assert!(seen > 0, "no .log files in {}", dir.display());
+        assert!(!files.is_empty(), "no .log files in {CORPUS}");
     }
 
     #[test]
     fn corpus_formats_are_recognised() {
-        let dir = std::path::Path::new("/work/shared/corpus/vmsnapshot");
-        let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
-        let Some(py2) = read("linux_extlog_py2_restrictednetwork_409_ale494.log") else {
-            println!("skipped: corpus absent");
-            return;
-        };
+        let read = |name: &str| corpus_text(&format!("{CORPUS}/{name}"));
+        let Some(py2) = read("linux_extlog_py2_restrictednetwork_409_ale494.log") else { return };
         let records = all(&py2);
         assert_eq!(records.len(), 9, "the StatusCode line continues its record");
         assert!(records.iter().all(|r| r.format == LineFormat::VmSnapshotPy2 && r.prefix == Some(NAME)));
@@ -904,33 +882,26 @@ mod tests {
         }
     }
 
-    fn fragments() -> impl Strategy<Value = String> {
-        let piece = prop_oneof![
-            Just("2017/11/14 03:06:52 ".to_string()),
-            Just("2017/11/14 03:06:53 ERROR:".to_string()),
-            Just("[Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]".to_string()),
-            Just("2024-01-14 22:16:48.796446 ".to_string()),
-            Just("2019-11-23 21:11:18.333008  Info  ".to_string()),
-            Just("2021/02/26 09:41:45.748281  Warning  ".to_string()),
-            Just("    2017-11-02 11:22:56 ".to_string()),
-            Just(" StatusCode.FailedRetryableFsFreezeFailed,".to_string()),
-            Just("{\"Key\": \"extErrorCode\", \"Value\": ".to_string()),
-            Just("****** 4. ".to_string()),
-            Just("\n".to_string()),
-            Just("\r\n".to_string()),
-            "[ -~]{0,12}",
-            any::<String>(),
-        ];
-        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
-    }
+    /// Pieces of every writer's lines, for generating text that reaches the deeper parsing paths.
+    const FRAGMENTS: &[&str] = &[
+        "2017/11/14 03:06:52 ",
+        "2017/11/14 03:06:53 ERROR:",
+        "[Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]",
+        "2024-01-14 22:16:48.796446 ",
+        "2019-11-23 21:11:18.333008  Info  ",
+        "2021/02/26 09:41:45.748281  Warning  ",
+        "    2017-11-02 11:22:56 ",
+        " StatusCode.FailedRetryableFsFreezeFailed,",
+        "{\"Key\": \"extErrorCode\", \"Value\": ",
+        "****** 4. ",
+        "\n",
+        "\r\n",
+    ];
 
     proptest! {
         #[test]
-        fn never_panics_and_keeps_every_line(text in fragments()) {
-            let records: Vec<_> = parse(&text).collect();
-            let total: u32 = records.iter().map(|r| r.lines).sum();
-            prop_assert_eq!(total, count_lines(&text));
-            for r in &records {
+        fn never_panics_and_keeps_every_line(text in fragment_text(FRAGMENTS)) {
+            for r in &all(&text) {
                 let _ = embedded_stamp(r.message);
                 let _ = parse_status_report(r.message);
                 let _ = step_marker(r.message);
@@ -940,10 +911,8 @@ mod tests {
         }
 
         #[test]
-        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-            let text = crate::lines::decode(&bytes);
-            let total: u32 = parse(&text).map(|r| r.lines).sum();
-            prop_assert_eq!(total, count_lines(&text));
+        fn arbitrary_bytes_never_panic(text in decoded_bytes()) {
+            all(&text);
             let _ = status_code_names(&text).count();
             let _ = telemetry_pairs(&text).count();
         }

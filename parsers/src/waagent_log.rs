@@ -29,8 +29,9 @@
 //! Helpers read the messages: [`parse_event`] (telemetry echoes), [`extension_prefix`] (handler name and
 //! version) and [`command_output`] (`[stdout]`/`[stderr]` blocks).
 
-use crate::lines::{lines, Line, Lines};
+use crate::assemble::{Assembler, Header, HeaderRule, TrailingBlankLines};
 use crate::record::{Level, LineFormat, LogRecord};
+use crate::scan::{is_dotted_number, token};
 use crate::time::{parse_datetime_prefix, SourceTime};
 
 /// Most stray characters (after any NULs) tolerated in front of a header's timestamp.
@@ -60,7 +61,7 @@ const THREADS: [&str; 9] = [
 
 /// Parses the text of a waagent log into records, lazily.
 pub fn parse(text: &str) -> Records<'_> {
-    Records { inner: Assembler::new(text, WaagentLines::default()) }
+    Records { inner: Assembler::new(text, WaagentLines::default(), TrailingBlankLines::Trim) }
 }
 
 /// Iterator over the records of a waagent log, returned by [`parse`].
@@ -73,100 +74,7 @@ impl<'a> Iterator for Records<'a> {
     type Item = LogRecord<'a>;
 
     fn next(&mut self) -> Option<LogRecord<'a>> {
-        self.inner.next_record()
-    }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Record assembly (shared with the syslog parser)
-// ------------------------------------------------------------------------------------------------
-
-/// What a record's header line says, as a line classifier found it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Header<'a> {
-    pub time: Option<SourceTime>,
-    pub level: Level,
-    pub format: LineFormat,
-    pub thread: Option<&'a str>,
-    pub prefix: Option<&'a str>,
-    /// Byte offset within the line where the message starts.
-    pub message_at: usize,
-}
-
-/// Decides, line by line and in file order, which lines start a record.
-pub(crate) trait Classify<'a> {
-    /// The header this line starts, or `None` for a continuation line.
-    fn header(&mut self, line: &'a str) -> Option<Header<'a>>;
-}
-
-/// Groups physical lines into records: a header line plus every following non-header line.
-#[derive(Debug, Clone)]
-pub(crate) struct Assembler<'a, C> {
-    text: &'a str,
-    lines: Lines<'a>,
-    /// The first line of the next record, already classified (classifiers keep state, so each line is
-    /// classified exactly once).
-    pending: Option<(Line<'a>, Option<Header<'a>>)>,
-    classifier: C,
-}
-
-impl<'a, C: Classify<'a>> Assembler<'a, C> {
-    pub(crate) fn new(text: &'a str, classifier: C) -> Self {
-        Assembler { text, lines: lines(text), pending: None, classifier }
-    }
-
-    fn pull(&mut self) -> Option<(Line<'a>, Option<Header<'a>>)> {
-        let line = self.lines.next()?;
-        let header = self.classifier.header(line.text);
-        Some((line, header))
-    }
-
-    pub(crate) fn next_record(&mut self) -> Option<LogRecord<'a>> {
-        let (first, header) = match self.pending.take() {
-            Some(pending) => pending,
-            None => self.pull()?,
-        };
-        let mut end = first.end();
-        let mut count: u32 = 1;
-        while let Some((line, next_header)) = self.pull() {
-            if next_header.is_some() {
-                self.pending = Some((line, next_header));
-                break;
-            }
-            end = line.end();
-            count = count.saturating_add(1);
-        }
-        Some(self.build(first, header, end, count))
-    }
-
-    fn build(&self, first: Line<'a>, header: Option<Header<'a>>, end: usize, lines: u32) -> LogRecord<'a> {
-        // A record ending in blank lines would end in a newline; the record type promises none.
-        let slice = |from: usize| self.text.get(from..end).unwrap_or("").trim_end_matches(['\r', '\n']);
-        let raw = slice(first.start);
-        match header {
-            Some(h) => LogRecord {
-                line: first.number,
-                lines,
-                time: h.time,
-                level: h.level,
-                format: h.format,
-                thread: h.thread,
-                prefix: h.prefix,
-                message: slice(first.start.saturating_add(h.message_at.min(first.text.len()))),
-                raw,
-            },
-            None => LogRecord {
-                line: first.number,
-                lines,
-                time: None,
-                level: Level::Unknown,
-                format: LineFormat::Untimed,
-                thread: None,
-                prefix: None,
-                message: raw,
-                raw,
-            },
-        }
+        self.inner.next()
     }
 }
 
@@ -204,7 +112,7 @@ struct WaagentLines {
     slash_prefixed: bool,
 }
 
-impl<'a> Classify<'a> for WaagentLines {
+impl<'a> HeaderRule<'a> for WaagentLines {
     fn header(&mut self, line: &'a str) -> Option<Header<'a>> {
         // Fast path: nearly every header starts with its timestamp's first digit.
         let first = *line.as_bytes().first()?;
@@ -244,23 +152,22 @@ impl WaagentLines {
     fn slash_header<'a>(&mut self, s: &'a str) -> Option<Header<'a>> {
         let (naive, n) = parse_datetime_prefix(s, b'/', b' ')?;
         let after_time = after_space(s, n)?;
-        let time = Some(SourceTime::Local(naive));
+        let time = SourceTime::Local(naive);
         let header = match level_word(s, after_time) {
             Some((level, end)) if s.as_bytes().get(end) == Some(&b':') => {
                 // 2.0.x glues the level to the message: `ERROR:timed out`.
                 let message_at = if s.as_bytes().get(end + 1) == Some(&b' ') { end + 2 } else { end + 1 };
-                Header { time, level, format: LineFormat::Waagent20, thread: None, prefix: None, message_at }
+                Header { level, ..Header::new(time, LineFormat::Waagent20, message_at) }
             }
             Some((level, end)) => {
                 let (format, prefix, message_at) = self.slash_prefix(s, skip_space(s, end));
-                Header { time, level, format, thread: None, prefix, message_at }
+                Header { level, prefix, ..Header::new(time, format, message_at) }
             }
             None => {
                 let (word, after_word) = token(s, after_time);
                 let (prefix, message_at) =
                     if is_extension_bracket(word) { (Some(word), after_word) } else { (None, after_time) };
-                let format = LineFormat::ExtensionWritten;
-                Header { time, level: Level::Unknown, format, thread: None, prefix, message_at }
+                Header { prefix, ..Header::new(time, LineFormat::ExtensionWritten, message_at) }
             }
         };
         Some(header)
@@ -296,7 +203,7 @@ impl WaagentLines {
             return None;
         }
         let (format, thread, prefix, message_at) = self.iso_fields(s, skip_space(s, end));
-        Some(Header { time: Some(time), level, format, thread, prefix, message_at })
+        Some(Header { level, thread, prefix, ..Header::new(time, format, message_at) })
     }
 
     /// Splits what follows an ISO line's level into thread, prefix and message start.
@@ -401,15 +308,6 @@ fn skip_space(s: &str, at: usize) -> usize {
     }
 }
 
-/// The space-delimited word at `at` and the offset just past its following space (or the line end).
-fn token(s: &str, at: usize) -> (&str, usize) {
-    let rest = s.get(at..).unwrap_or("");
-    match memchr::memchr(b' ', rest.as_bytes()) {
-        Some(i) => (&rest[..i], at + i + 1),
-        None => (rest, s.len()),
-    }
-}
-
 /// Length of the stray bytes before a timestamp: any NULs, then at most [`MAX_STRAY_CHARS`] characters
 /// that are neither spaces, digits, brackets nor quotes (so indented text, JSON and `[stdout]`-style
 /// markers never qualify). `None` unless a digit follows.
@@ -465,11 +363,6 @@ pub fn extension_prefix(prefix: &str) -> Option<(&str, &str)> {
     let (name, version) = inner.rsplit_once('-')?;
     let name_ok = !name.is_empty() && !name.contains(|c: char| c.is_whitespace() || c == '[' || c == ']');
     (name_ok && is_dotted_number(version)).then_some((name, version))
-}
-
-/// `1`, `1.0`, `2.14.64`, ...: dot-separated runs of ASCII digits.
-fn is_dotted_number(s: &str) -> bool {
-    !s.is_empty() && s.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// One telemetry event as the agent echoes it into its log.
@@ -592,25 +485,13 @@ fn trim_newlines(mut s: &str, max: usize) -> &str {
 mod tests {
     use super::*;
     use crate::lines::count_lines;
-    use chrono::NaiveDateTime;
+    use crate::test_support::{
+        corpus_files, corpus_text, decoded_bytes, fragment_text, local, single, tiled, utc,
+    };
     use proptest::prelude::*;
 
-    fn dt(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap()
-    }
-
-    fn local(s: &str) -> Option<SourceTime> {
-        Some(SourceTime::Local(dt(s)))
-    }
-
-    fn utc(s: &str) -> Option<SourceTime> {
-        Some(SourceTime::Utc(dt(s)))
-    }
-
     fn one(text: &str) -> LogRecord<'_> {
-        let records: Vec<_> = parse(text).collect();
-        assert_eq!(records.len(), 1, "{records:#?}");
-        records.into_iter().next().unwrap()
+        single(text, parse(text))
     }
 
     /// Format, level, thread, prefix and message of a record.
@@ -1074,32 +955,17 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
 
     #[test]
     fn corpus_files_lose_no_line() {
-        let dirs = ["/work/shared/corpus/linux/logs", "/work/shared/corpus/vmsnapshot"];
-        let Ok(entries) = std::fs::read_dir(dirs[0]) else {
-            println!("skipping: corpus not found at {}", dirs[0]);
+        let Some(mut files) = corpus_files("/work/shared/corpus/linux/logs", |n| n.ends_with(".log")) else {
             return;
         };
-        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        if let Ok(more) = std::fs::read_dir(dirs[1]) {
-            paths.extend(more.flatten().map(|e| e.path()).filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("linux_waagent_"))
-            }));
-        }
+        let agent_logs = |n: &str| n.starts_with("linux_waagent_") && n.ends_with(".log");
+        files.extend(corpus_files("/work/shared/corpus/vmsnapshot", agent_logs).unwrap_or_default());
         let mut headers = 0;
-        for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "log")) {
-            let bytes = std::fs::read(path).unwrap();
-            let text = crate::lines::decode(&bytes);
-            let records: Vec<_> = parse(&text).collect();
-            let sum: u32 = records.iter().map(|r| r.lines).sum();
-            assert_eq!(sum, count_lines(&text), "{}", path.display());
+        for (path, text) in &files {
+            let records = tiled(text, parse(text));
             headers += records.iter().filter(|r| r.time.is_some()).count();
             if !path.ends_with("linux_waagent_status_install_exitcode3_ale946.log") {
-                assert_ne!(
-                    records.first().map(|r| r.format),
-                    Some(LineFormat::Untimed),
-                    "{}",
-                    path.display()
-                );
+                assert_ne!(records.first().map(|r| r.format), Some(LineFormat::Untimed), "{path}");
             }
         }
         assert!(headers > 200, "only {headers} headers");
@@ -1108,10 +974,7 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
     #[test]
     fn maintainer_samples_each_parse_as_one_record() {
         let path = "/work/shared/corpus/linux/logs/wala-e2e-agent_log-comment-samples.log";
-        let Ok(text) = std::fs::read_to_string(path) else {
-            println!("skipping: {path} not found");
-            return;
-        };
+        let Some(text) = corpus_text(path) else { return };
         let records: Vec<_> = parse(&text).collect();
         assert_eq!(records.len(), count_lines(&text) as usize);
         for r in &records {
@@ -1151,15 +1014,9 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
         " ",
     ];
 
+    /// The line-parser invariants, plus this parser's own: the message is the tail of the record.
     fn check_invariants(text: &str) {
-        let records: Vec<_> = parse(text).collect();
-        let sum: u32 = records.iter().map(|r| r.lines).sum();
-        assert_eq!(sum, count_lines(text));
-        let mut next_line = 1;
-        for r in &records {
-            assert_eq!(r.line, next_line);
-            assert!(r.lines >= 1);
-            next_line += r.lines;
+        for r in tiled(text, parse(text)) {
             assert!(r.raw.ends_with(r.message));
         }
     }
@@ -1174,13 +1031,7 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
         }
 
         #[test]
-        fn header_like_text_never_panics_and_keeps_every_line(
-            parts in proptest::collection::vec(
-                prop_oneof![proptest::sample::select(FRAGMENTS).prop_map(String::from), "[ -~]{0,8}"],
-                0..40,
-            )
-        ) {
-            let text: String = parts.concat();
+        fn header_like_text_never_panics_and_keeps_every_line(text in fragment_text(FRAGMENTS)) {
             check_invariants(&text);
             for r in parse(&text) {
                 let _ = parse_event(r.message);
@@ -1192,8 +1043,7 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
         }
 
         #[test]
-        fn arbitrary_bytes_decode_and_parse(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-            let text = crate::lines::decode(&bytes);
+        fn arbitrary_bytes_decode_and_parse(text in decoded_bytes()) {
             check_invariants(&text);
         }
     }

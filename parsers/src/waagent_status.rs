@@ -9,10 +9,13 @@
 //! also what Windows `aggregatestatus.json` holds.
 
 use crate::error::ParseError;
-use crate::ext_status::{
-    bool_field, key_value_pairs, parse_json, parse_status_timestamp, str_field, u64_field, Code,
+use crate::ext_status::{parse_status_timestamp, Code};
+use crate::handler::{
+    handler_status, reported_substatus_list, HandlerExtensionStatus, HandlerStatus, ReportedSubStatus,
 };
-use crate::handler::{reported_substatus_list, ReportedSubStatus};
+use crate::json_util::{
+    bool_field, formatted_message_text, key_value_pairs, object, parse_json, str_field, u64_field,
+};
 use crate::time::SourceTime;
 use serde_json::{Map, Value};
 
@@ -164,7 +167,7 @@ fn from_status_blob(obj: &Map<String, Value>, aggregate: &Map<String, Value>) ->
         .map(|g| GoalStateAggregate {
             status: str_field(g, "status"),
             code: Code::from_json(g.get("code")),
-            message: message(g),
+            message: formatted_message_text(g),
             in_svd_seq_no: u64_field(g, "inSvdSeqNo"),
             timestamp: timestamp(g, "timestampUTC"),
         });
@@ -183,12 +186,12 @@ fn from_status_blob(obj: &Map<String, Value>, aggregate: &Map<String, Value>) ->
         os_version: os.and_then(|o| str_field(o, "osVersion")),
         computer_name: os.and_then(|o| str_field(o, "computerName")),
         agent_status: guest.and_then(|g| str_field(g, "status")),
-        agent_message: guest.and_then(message),
+        agent_message: guest.and_then(formatted_message_text),
         update_status: guest.and_then(|g| object(g, "updateStatus")).map(|u| AgentUpdateStatus {
             expected_version: str_field(u, "expectedVersion"),
             status: str_field(u, "status"),
             code: Code::from_json(u.get("code")),
-            message: message(u),
+            message: formatted_message_text(u),
         }),
         handlers: aggregate
             .get("handlerAggregateStatus")
@@ -209,7 +212,7 @@ fn blob_handler(h: &Map<String, Value>) -> HandlerReport {
             operation: str_field(status, "operation"),
             status: str_field(status, "status"),
             code: Code::from_json(status.get("code")),
-            message: message(status),
+            message: formatted_message_text(status),
             configuration_applied_time: str_field(status, "configurationAppliedTime"),
             timestamp: timestamp(s, "timestampUTC"),
             substatus: reported_substatus_list(status.get("substatus")),
@@ -220,7 +223,7 @@ fn blob_handler(h: &Map<String, Value>) -> HandlerReport {
         version: str_field(h, "handlerVersion"),
         status: str_field(h, "status"),
         code: Code::from_json(h.get("code")),
-        message: message(h),
+        message: formatted_message_text(h),
         supports_multi_config: bool_field(h, "supportsMultiConfig"),
         extension_name: runtime.and_then(|r| str_field(r, "extensionName")),
         sequence_number: runtime.and_then(|r| u64_field(r, "sequenceNumber")),
@@ -260,37 +263,43 @@ fn from_info_file(obj: &Map<String, Value>) -> AgentStatusReport {
     }
 }
 
-/// An `extensions_status` entry: the agent's HandlerStatus without code/message/extensions.
+/// An `extensions_status` entry: the agent's HandlerStatus, usually without code, message or extensions.
 fn info_handler(h: &Map<String, Value>) -> HandlerReport {
-    let ext = object(h, "extension_status");
-    HandlerReport {
-        name: str_field(h, "name"),
-        version: str_field(h, "version"),
-        status: str_field(h, "status"),
-        code: Code::from_json(h.get("code")),
-        message: str_field(h, "message"),
-        supports_multi_config: bool_field(h, "supports_multi_config"),
-        extension_name: ext.and_then(|e| str_field(e, "name")),
-        sequence_number: ext.and_then(|e| u64_field(e, "sequenceNumber")),
-        settings: ext.map(|e| SettingsStatus {
-            name: str_field(e, "name"),
-            operation: str_field(e, "operation"),
-            status: str_field(e, "status"),
-            code: Code::from_json(e.get("code")),
-            message: str_field(e, "message"),
-            configuration_applied_time: str_field(e, "configurationAppliedTime"),
-            timestamp: None,
-            substatus: reported_substatus_list(e.get("substatusList")),
-        }),
+    HandlerReport::from(handler_status(h))
+}
+
+impl From<HandlerStatus> for HandlerReport {
+    /// The report a `config/HandlerStatus` makes (the 2.2.x info file lists exactly these objects).
+    fn from(handler: HandlerStatus) -> HandlerReport {
+        let ext = handler.extension_status;
+        HandlerReport {
+            name: handler.name,
+            version: handler.version,
+            status: handler.status,
+            code: handler.code,
+            message: handler.message,
+            supports_multi_config: handler.supports_multi_config,
+            extension_name: ext.as_ref().and_then(|e| e.name.clone()),
+            sequence_number: ext.as_ref().and_then(|e| e.sequence_number),
+            settings: ext.map(SettingsStatus::from),
+        }
     }
 }
 
-fn object<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Map<String, Value>> {
-    obj.get(key).and_then(Value::as_object)
-}
-
-fn message(obj: &Map<String, Value>) -> Option<String> {
-    object(obj, "formattedMessage").and_then(|m| str_field(m, "message"))
+impl From<HandlerExtensionStatus> for SettingsStatus {
+    /// The forwarded status a HandlerStatus's `extension_status` carries (it has no timestamp).
+    fn from(ext: HandlerExtensionStatus) -> SettingsStatus {
+        SettingsStatus {
+            name: ext.name,
+            operation: ext.operation,
+            status: ext.status,
+            code: ext.code,
+            message: ext.message,
+            configuration_applied_time: ext.configuration_applied_time,
+            timestamp: None,
+            substatus: ext.substatus,
+        }
+    }
 }
 
 fn timestamp(obj: &Map<String, Value>, key: &str) -> Option<SourceTime> {
@@ -300,13 +309,9 @@ fn timestamp(obj: &Map<String, Value>, key: &str) -> Option<SourceTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDateTime;
+    use crate::test_support::utc_time;
     use proptest::prelude::*;
     use serde_json::json;
-
-    fn utc(s: &str) -> SourceTime {
-        SourceTime::Utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap())
-    }
 
     /// A ≥2.8 status blob as `vm_status_to_v1` writes it, with a VMSnapshotLinux failure forwarded.
     fn status_blob() -> Value {
@@ -352,7 +357,7 @@ mod tests {
         let r = parse(status_blob().to_string().as_bytes()).unwrap();
         assert_eq!(r.shape, StatusShape::StatusBlob);
         assert_eq!(r.format_version.as_deref(), Some("1.1"));
-        assert_eq!(r.timestamp, Some(utc("2024-03-15 17:12:03")));
+        assert_eq!(r.timestamp, Some(utc_time("2024-03-15 17:12:03")));
         assert_eq!((r.agent_version.as_deref(), r.agent_status.as_deref()), (Some("2.9.1.1"), Some("Ready")));
         assert_eq!(r.agent_message.as_deref(), Some("Guest Agent is running"));
         assert_eq!(
@@ -386,7 +391,7 @@ mod tests {
             (Some("success"), Code::Int(122), Some("Enable"))
         );
         assert_eq!(settings.message.as_deref(), Some("{\"messageStr\": \"freeze\"}"));
-        assert_eq!(settings.timestamp, Some(utc("2024-03-15 17:11:58")));
+        assert_eq!(settings.timestamp, Some(utc_time("2024-03-15 17:11:58")));
         assert_eq!(settings.substatus.len(), 1);
         assert_eq!(settings.substatus[0].code, Code::Int(0));
         let cse = &r.handlers[1];
@@ -402,7 +407,7 @@ mod tests {
                 code: Code::Int(0),
                 message: Some("GoalState executed successfully".into()),
                 in_svd_seq_no: Some(9),
-                timestamp: Some(utc("2024-03-15 17:10:50")),
+                timestamp: Some(utc_time("2024-03-15 17:10:50")),
             })
         );
         assert_eq!(r.supported_features[1], ("FastTrack".to_string(), "1.0".to_string()));
@@ -445,7 +450,7 @@ mod tests {
             (Some("2.2.53"), Some("2.2.53"))
         );
         assert_eq!((r.os_name.as_deref(), r.os_version.as_deref()), (Some("ubuntu"), Some("18.04")));
-        assert_eq!(r.timestamp, Some(utc("2021-03-30 19:45:33")));
+        assert_eq!(r.timestamp, Some(utc_time("2021-03-30 19:45:33")));
         assert_eq!(r.python_version.as_deref(), Some("Python: 3.6.9"));
         assert_eq!((r.agent_status.clone(), r.goal_state.clone()), (None, None));
         assert_eq!(r.handlers.len(), 2);

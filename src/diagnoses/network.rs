@@ -143,11 +143,8 @@ impl Diagnosis for DhcpDisabled {
             parts.push(format!("{} DHCP / endpoint-discovery failure(s) in the agent log", failures.len()));
         }
         let has_log_signs = !failures.is_empty() || !weak.is_empty();
-        let confidence = if !static_nics.is_empty() && has_log_signs {
-            Confidence::High
-        } else {
-            Confidence::Medium
-        };
+        let confidence =
+            if !static_nics.is_empty() && has_log_signs { Confidence::High } else { Confidence::Medium };
         let summary = format!("DHCP is not serving the guest: {}.", parts.join("; "));
         Some(Draft { severity: None, confidence, summary, evidence, error_codes: None })
     }

@@ -305,7 +305,7 @@ impl Diagnosis for VmSnapshotFailed {
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let last_ok = last_success(cx);
-    let failures = collect_failures(cx, last_ok);
+        let failures = collect_failures(cx, last_ok);
         let specific_decided = SPECIFIC.iter().any(|id| cx.decided.contains(id));
         let unexplained: Vec<&Failure> = failures
             .iter()
@@ -356,7 +356,10 @@ fn collect_failures(cx: &Context<'_>, last_ok: Option<DateTime<Utc>>) -> Vec<Fai
     let mut out = Vec::new();
     for s in backup_statuses(cx).filter(|s| s.status == "error") {
         let code = s.ext_error.clone().or_else(|| {
-            s.code.and_then(|c| u32::try_from(c).ok()).and_then(ext_error_by_value).map(|c| c.name.to_string())
+            s.code
+                .and_then(|c| u32::try_from(c).ok())
+                .and_then(ext_error_by_value)
+                .map(|c| c.name.to_string())
         });
         out.push(Failure { code, evidence: s.evidence(), time: s.time });
     }
@@ -368,14 +371,18 @@ fn collect_failures(cx: &Context<'_>, last_ok: Option<DateTime<Utc>>) -> Vec<Fai
             .find(|(c, _)| c.path == s.path && c.line == s.line)
             .or_else(|| {
                 line_codes.iter().find(|(c, _)| {
-                    c.path == s.path && c.time.zip(s.time).is_some_and(|(a, b)| (a - b).num_seconds().abs() <= 2)
+                    c.path == s.path
+                        && c.time.zip(s.time).is_some_and(|(a, b)| (a - b).num_seconds().abs() <= 2)
                 })
             })
             .map(|(_, n)| n.to_string())
     };
     for s in cx.named("snap.final-status").filter(|s| s.capture("status") == Some("error")) {
         let code = code_near(s).or_else(|| {
-            s.capture("code").and_then(|c| c.parse::<u32>().ok()).and_then(ext_error_by_value).map(|c| c.name.to_string())
+            s.capture("code")
+                .and_then(|c| c.parse::<u32>().ok())
+                .and_then(ext_error_by_value)
+                .map(|c| c.name.to_string())
         });
         out.push(Failure { code, evidence: s.evidence(), time: s.time });
     }

@@ -37,7 +37,10 @@ pub(super) fn ingest_log(
             syslog::parse(text, year).for_each(|r| state.record(r, out));
             // Dated by the bundle's newest timestamp, a log ending well after it belongs to the year before.
             let ends_late = |s: &LogScan<'_>| {
-                s.scan.local_span.zip(reference).is_some_and(|((_, last), r)| last > r + chrono::Duration::days(2))
+                s.scan
+                    .local_span
+                    .zip(reference)
+                    .is_some_and(|((_, last), r)| last > r + chrono::Duration::days(2))
             };
             if ends_late(&state) {
                 state = LogScan::new(member.kind, text, cx);

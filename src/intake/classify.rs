@@ -291,7 +291,8 @@ fn classify_windows(dir: &str, parent: &str, file: &str) -> Option<ArtifactKind>
     if parent == "runtimesettings" && file.ends_with(".settings") {
         return Some(ArtifactKind::ExtSettings);
     }
-    let plugin_logs = dir.contains("windowsazure/logs/plugins/") || dir.ends_with("windowsazure/logs/plugins");
+    let plugin_logs =
+        dir.contains("windowsazure/logs/plugins/") || dir.ends_with("windowsazure/logs/plugins");
     if plugin_logs && (file.ends_with(".log") || file.contains(".log.") || file.ends_with(".txt")) {
         return Some(ArtifactKind::PluginLog);
     }
@@ -452,12 +453,18 @@ mod tests {
         assert_eq!(kind("WindowsAzure\\Logs\\TransparentInstaller.log"), ArtifactKind::WaAppAgentLog);
         let plugin = "WindowsAzure/Logs/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.75.0";
         assert_eq!(kind(&format!("{plugin}/IaaSBcdrExtension0.log")), ArtifactKind::PluginLog);
-        assert_eq!(kind("WindowsAzure/Logs/AggregateStatus/aggregatestatus_20240315.json"), ArtifactKind::AggregateStatus);
+        assert_eq!(
+            kind("WindowsAzure/Logs/AggregateStatus/aggregatestatus_20240315.json"),
+            ArtifactKind::AggregateStatus
+        );
         let pkg = "Packages/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.75.0";
         assert_eq!(kind(&format!("{pkg}/Status/12.status")), ArtifactKind::ExtStatus);
         assert_eq!(kind(&format!("{pkg}/RuntimeSettings/12.settings")), ArtifactKind::ExtSettings);
         assert_eq!(kind(&format!("{pkg}/Status/HeartBeat.Json")), ArtifactKind::Heartbeat);
-        assert_eq!(kind("Windows/System32/winevt/Logs/Microsoft-Windows-Windows Defender%4Operational.evtx"), ArtifactKind::Evtx);
+        assert_eq!(
+            kind("Windows/System32/winevt/Logs/Microsoft-Windows-Windows Defender%4Operational.evtx"),
+            ArtifactKind::Evtx
+        );
         assert_eq!(kind("Windows/System32/config/SOFTWARE"), ArtifactKind::RegistryHive);
         assert_eq!(kind("Windows/System32/config/SAM"), ArtifactKind::Unknown);
         assert_eq!(kind("vssadmin_list_writers.txt"), ArtifactKind::VssWriters);
