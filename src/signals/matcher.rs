@@ -24,6 +24,8 @@ pub struct SignatureSet {
     /// For each signature: literal ids of its `all`, `any` and `none` lists.
     literal_ids: Vec<LiteralIds>,
     literal_count: usize,
+    /// Signatures with no literal (regex only): the only ones that can match a record no literal hit.
+    regex_only: Vec<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -47,7 +49,7 @@ impl SignatureSet {
                 }
             }
         };
-        let literal_ids = signatures
+        let literal_ids: Vec<LiteralIds> = signatures
             .iter()
             .map(|s| LiteralIds {
                 all: s.all.iter().map(|l| intern(l)).collect(),
@@ -60,7 +62,13 @@ impl SignatureSet {
             .match_kind(MatchKind::Standard)
             .build(&literals)
             .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton builds"));
-        SignatureSet { signatures, automaton, literal_ids, literal_count: literals.len() }
+        let regex_only = literal_ids
+            .iter()
+            .enumerate()
+            .filter(|(_, ids): &(usize, &LiteralIds)| ids.all.is_empty() && ids.any.is_empty())
+            .map(|(i, _)| i)
+            .collect();
+        SignatureSet { signatures, automaton, literal_ids, literal_count: literals.len(), regex_only }
     }
 
     /// The signatures, in set order.
@@ -76,7 +84,10 @@ impl SignatureSet {
     /// Matches one record's text from a source of `kind`; returns every signature that holds.
     pub fn match_text(&self, kind: ArtifactKind, text: &str, scratch: &mut MatchScratch) -> Vec<RecordMatch> {
         scratch.reset(self.literal_count);
-        for m in self.automaton.find_overlapping_iter(text) {
+        // A cheap yes/no pass first (it can use the automaton's prefilters); the overlapping walk that records
+        // every literal's position runs only on the few records that hit something.
+        let hit = self.literal_count > 0 && self.automaton.is_match(text);
+        for m in self.automaton.find_overlapping_iter(if hit { text } else { "" }) {
             let id = m.pattern().as_usize();
             if scratch.first[id].is_none() {
                 scratch.first[id] = Some(m.start());
@@ -84,15 +95,18 @@ impl SignatureSet {
             }
         }
         let mut out = Vec::new();
-        for (index, sig) in self.signatures.iter().enumerate() {
+        // Most records hit no literal at all: then only regex-only signatures can match.
+        let candidates: Box<dyn Iterator<Item = usize>> = if scratch.found == 0 {
+            Box::new(self.regex_only.iter().copied())
+        } else {
+            Box::new(0..self.signatures.len())
+        };
+        for index in candidates {
+            let sig = &self.signatures[index];
             if !sig.applies_to(kind) {
                 continue;
             }
-            let ids = &self.literal_ids[index];
-            if (!ids.all.is_empty() || !ids.any.is_empty()) && scratch.found == 0 {
-                continue;
-            }
-            if let Some(m) = self.check(sig, ids, text, scratch) {
+            if let Some(m) = self.check(sig, &self.literal_ids[index], text, scratch) {
                 out.push(RecordMatch { signature: index, ..m });
             }
         }
