@@ -279,6 +279,7 @@ fn place_on_timeline(
                 path: path.clone(),
                 kind: o.kind,
                 line: raw.line,
+                record_id: raw.record_id,
                 time: raw.time.map(|t| clock.to_utc(t)),
                 level: raw.level,
                 prefix: raw.prefix.clone(),

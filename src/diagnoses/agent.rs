@@ -38,7 +38,9 @@ impl Diagnosis for AgentNotRunning {
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let crashes: Vec<&Signal> = cx.any_of(&["agent.crash", "agent.restart-limit"]).collect();
+        let mut crashes: Vec<&Signal> = cx.any_of(&["agent.crash", "agent.restart-limit"]).collect();
+        crashes.extend(cx.signals.iter().filter(|s| is_windows_agent_failure(s)));
+        crashes.sort_by_key(|s| (s.time.is_none(), s.time));
         let disabled: Vec<&Signal> = cx.named("agent.disabled").collect();
         let silence = silence(cx);
         let episodes = bursts(&crashes, Duration::minutes(EPISODE_GAP_MINUTES));
@@ -82,6 +84,18 @@ impl Diagnosis for AgentNotRunning {
     }
 }
 
+/// Windows: the guest agent's services crashing or failing to start, or its process crashing.
+fn is_windows_agent_failure(s: &Signal) -> bool {
+    const SERVICES: &[&str] = &["windows azure guest agent", "windowsazureguestagent", "rdagent", "windows azure rdagent"];
+    const PROGRAMS: &[&str] = &["windowsazureguestagent.exe", "waappagent.exe"];
+    let is_one_of = |v: &str, list: &[&str]| list.contains(&v.trim().to_ascii_lowercase().as_str());
+    match &*s.name {
+        "win.service-failure" => s.capture("service").is_some_and(|v| is_one_of(v, SERVICES)),
+        "win.crash" => s.capture("app").is_some_and(|v| is_one_of(v, PROGRAMS)),
+        _ => false,
+    }
+}
+
 fn has_loop(episodes: &[Vec<&Signal>]) -> bool {
     let starts: Vec<_> = episodes.iter().filter_map(|e| e.first().and_then(|s| s.time)).collect();
     starts
@@ -97,11 +111,11 @@ fn recovered_after(cx: &Context<'_>, crashes: &[&Signal]) -> bool {
 
 /// The agent log's silence before the end of the bundle: evidence for its last record and the hours.
 fn silence(cx: &Context<'_>) -> Option<(Evidence, i64)> {
-    let agent_logs: Vec<_> = cx.sources.iter().filter(|s| s.kind == ArtifactKind::WaagentLog).collect();
+    let is_agent_log = |k: ArtifactKind| k == ArtifactKind::WaagentLog || k == ArtifactKind::WaAppAgentLog;
+    let agent_logs: Vec<_> = cx.sources.iter().filter(|s| is_agent_log(s.kind)).collect();
     let last = agent_logs.iter().filter_map(|s| s.last).max()?;
     // Other sources must show the VM alive after the agent fell silent, or the bundle is simply old.
-    let others_last =
-        cx.sources.iter().filter(|s| s.kind != ArtifactKind::WaagentLog).filter_map(|s| s.last).max();
+    let others_last = cx.sources.iter().filter(|s| !is_agent_log(s.kind)).filter_map(|s| s.last).max();
     let end = [cx.facts.collected_at, others_last].into_iter().flatten().max()?;
     if end - last < Duration::hours(SILENCE_HOURS) {
         return None;

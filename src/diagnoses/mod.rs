@@ -9,6 +9,8 @@ mod extensions;
 mod freeze;
 mod network;
 mod snapshot;
+mod windows;
+mod windows_facts;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -35,6 +37,8 @@ pub struct Signal {
     pub kind: ArtifactKind,
     /// Physical line.
     pub line: Option<u32>,
+    /// Event-log record number.
+    pub record_id: Option<u64>,
     /// When, UTC.
     pub time: Option<DateTime<Utc>>,
     /// Record level.
@@ -62,7 +66,7 @@ impl Signal {
         Evidence {
             path: self.path.to_string(),
             line: self.line,
-            record_id: None,
+            record_id: self.record_id,
             timestamp: self.time.map(rfc3339),
             text: self.text.clone(),
         }
@@ -173,6 +177,15 @@ pub fn registry() -> Vec<Box<dyn Diagnosis>> {
         Box::new(snapshot::SnapshotLimitReached),
         Box::new(snapshot::SnapshotTimeout),
         Box::new(snapshot::BackupOverlap),
+        Box::new(windows::VmSnapshotCrash),
+        Box::new(windows::AntivirusInterference),
+        Box::new(windows::AppControlBlock),
+        Box::new(windows::VssFailure),
+        Box::new(windows::ComMsdtcFailure),
+        Box::new(windows::VcRedistInstallFailed),
+        Box::new(windows::BitlockerLocked),
+        Box::new(windows::TlsChannelFailure),
+        Box::new(windows::DotnetMissing),
         Box::new(snapshot::VmSnapshotFailed),
     ]
 }
@@ -209,7 +222,7 @@ pub fn span(signals: &[&Signal]) -> Option<Duration> {
 /// Evidence of many signals, one per distinct (path, line).
 pub fn evidence_of<'s>(signals: impl IntoIterator<Item = &'s Signal>) -> Vec<Evidence> {
     let mut seen = BTreeSet::new();
-    signals.into_iter().filter(|s| seen.insert((s.path.clone(), s.line))).map(Signal::evidence).collect()
+    signals.into_iter().filter(|s| seen.insert((s.path.clone(), s.line, s.record_id))).map(Signal::evidence).collect()
 }
 
 /// The extension's error-code name a set of signals and status facts decode to, first seen first.

@@ -160,6 +160,49 @@ pub struct AgentStatusFact {
     pub time: Option<DateTime<Utc>>,
 }
 
+/// One writer of `vssadmin list writers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VssWriterFact {
+    /// Member path.
+    pub path: String,
+    /// Line of the writer's name.
+    pub line: u32,
+    /// Writer name.
+    pub name: String,
+    /// State as written (`[1] Stable`).
+    pub state: String,
+    /// True when the state is Stable.
+    pub stable: bool,
+    /// Last error as written (`No error`).
+    pub last_error: String,
+}
+
+/// A registry value read from a hive in the bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryFact {
+    /// Member path of the hive.
+    pub path: String,
+    /// Key path inside the hive.
+    pub key: String,
+    /// Value name.
+    pub name: String,
+    /// Value data rendered as text.
+    pub value: String,
+}
+
+impl RegistryFact {
+    /// Evidence for this value.
+    pub fn evidence(&self) -> Evidence {
+        Evidence {
+            path: self.path.clone(),
+            line: None,
+            record_id: None,
+            timestamp: None,
+            text: format!("{}\\{} = {}", self.key, self.name, self.value),
+        }
+    }
+}
+
 /// Protected-settings presence for an extension's settings file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsFact {
@@ -198,6 +241,10 @@ pub struct Facts {
     pub settings: Vec<SettingsFact>,
     /// Agent versions seen (logs and status), oldest sighting first.
     pub agent_versions: Vec<AgentVersion>,
+    /// VSS writers (`vssadmin list writers`).
+    pub vss_writers: Vec<VssWriterFact>,
+    /// Registry values of interest.
+    pub registry: Vec<RegistryFact>,
 }
 
 /// One contribution to the facts from one member.
@@ -223,6 +270,10 @@ pub enum Fact {
     AgentStatus(AgentStatusFact),
     /// Extension settings.
     Settings(SettingsFact),
+    /// A VSS writer.
+    VssWriter(VssWriterFact),
+    /// A registry value.
+    Registry(RegistryFact),
 }
 
 impl Facts {
@@ -249,6 +300,8 @@ impl Facts {
             Fact::Network(n) => self.network.push(n),
             Fact::AgentStatus(a) => self.agent_statuses.push(a),
             Fact::Settings(s) => self.settings.push(s),
+            Fact::VssWriter(w) => self.vss_writers.push(w),
+            Fact::Registry(r) => self.registry.push(r),
         }
     }
 

@@ -180,6 +180,7 @@ impl<'c> LogScan<'c> {
                 signal: sig.signal.clone(),
                 signature: m.signature,
                 line: Some(line),
+                record_id: None,
                 time,
                 level: record.level,
                 prefix: record.prefix.map(str::to_string),

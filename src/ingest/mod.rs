@@ -43,6 +43,8 @@ pub struct RawSignal {
     pub signature: usize,
     /// 1-based physical line of the evidence (`None` for non-text sources).
     pub line: Option<u32>,
+    /// Record number, for event logs.
+    pub record_id: Option<u64>,
     /// When.
     pub time: Option<SourceTime>,
     /// Level of the record.

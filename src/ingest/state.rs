@@ -140,6 +140,7 @@ fn tag_whole_text(kind: ArtifactKind, text: &str, cx: &IngestContext<'_>, out: &
             signal: sig.signal.clone(),
             signature: m.signature,
             line: Some(line),
+            record_id: None,
             time,
             level: snaptriage_parsers::Level::Unknown,
             prefix: None,

@@ -43,6 +43,10 @@ struct RawSignature {
     #[serde(default)]
     none: Vec<String>,
     regex: Option<String>,
+    #[serde(default)]
+    providers: Vec<String>,
+    #[serde(default)]
+    event_ids: Vec<u32>,
 }
 
 /// Parses a signature file. `origin` names it in errors.
@@ -66,8 +70,15 @@ pub fn load_signatures(origin: &str, text: &str) -> Result<Vec<Signature>, Signa
             None => None,
         };
         let has_literal = s.all.iter().chain(&s.any).any(|l| !l.is_empty());
-        if !has_literal && regex.is_none() {
-            return Err(at("needs at least one of `all`, `any` or `regex`".into()));
+        let event_scoped = !s.providers.is_empty() || !s.event_ids.is_empty();
+        if !has_literal && regex.is_none() && !event_scoped {
+            return Err(at("needs at least one of `all`, `any`, `regex`, `providers` or `event_ids`".into()));
+        }
+        if sources.contains(&ArtifactKind::Evtx) && !event_scoped {
+            return Err(at("event-log signatures need `providers` or `event_ids`".into()));
+        }
+        if event_scoped && sources.iter().any(|k| *k != ArtifactKind::Evtx) {
+            return Err(at("`providers` and `event_ids` apply only to `sources = [\"evtx\"]`".into()));
         }
         if s.all.iter().chain(&s.any).chain(&s.none).any(|l| l.is_empty()) {
             return Err(at("empty literal".into()));
@@ -81,6 +92,8 @@ pub fn load_signatures(origin: &str, text: &str) -> Result<Vec<Signature>, Signa
             any: s.any,
             none: s.none,
             regex,
+            providers: s.providers,
+            event_ids: s.event_ids,
         });
     }
     let mut ids: Vec<&str> = out.iter().map(|s| s.id.as_str()).collect();
@@ -108,6 +121,8 @@ mod tests {
         assert_eq!(e, "f.toml: signature `x.y`: unknown source kind `nope`");
         let no_match = "[[signature]]\nid='x.y'\nsignal='s'\n";
         assert!(load_signatures("f", no_match).unwrap_err().to_string().contains("needs at least one"));
+        let unscoped = "[[signature]]\nid='x.y'\nsignal='s'\nsources=['evtx']\nall=['a']\n";
+        assert!(load_signatures("f", unscoped).unwrap_err().to_string().contains("need `providers` or `event_ids`"));
         let bad_regex = "[[signature]]\nid='x.y'\nsignal='s'\nregex='('\n";
         assert!(load_signatures("f", bad_regex).unwrap_err().to_string().contains("bad regex"));
         let dup =

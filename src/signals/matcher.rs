@@ -76,6 +76,19 @@ impl SignatureSet {
         &self.signatures
     }
 
+    /// True when some event-log signature wants records of `provider` / `event_id` (decided before rendering).
+    pub fn wants_event(&self, provider: &str, event_id: u32) -> bool {
+        self.signatures.iter().any(|s| s.sources.contains(&ArtifactKind::Evtx) && s.wants_event(provider, event_id))
+    }
+
+    /// Matches one rendered event-log record: like [`SignatureSet::match_text`], restricted to the signatures
+    /// that want its provider and id. Event-scoped signatures without literals match on provider/id alone.
+    pub fn match_event(&self, provider: &str, event_id: u32, text: &str, scratch: &mut MatchScratch) -> Vec<RecordMatch> {
+        let mut out = self.match_text(ArtifactKind::Evtx, text, scratch);
+        out.retain(|m| self.signatures[m.signature].wants_event(provider, event_id));
+        out
+    }
+
     /// True when some signature applies to `kind` (so its records are worth scanning).
     pub fn covers(&self, kind: ArtifactKind) -> bool {
         self.signatures.iter().any(|s| s.applies_to(kind))

@@ -34,9 +34,19 @@ pub struct Signature {
     pub none: Vec<String>,
     /// A regex that must match; its named groups become the signal's captures.
     pub regex: Option<regex::Regex>,
+    /// Event-log providers it applies to (case-insensitive); event-log signatures need this or `event_ids`.
+    pub providers: Vec<String>,
+    /// Event ids it applies to.
+    pub event_ids: Vec<u32>,
 }
 
 impl Signature {
+    /// True when an event-log record of `provider` / `event_id` can match (before its text is rendered).
+    pub fn wants_event(&self, provider: &str, event_id: u32) -> bool {
+        (self.providers.is_empty() || self.providers.iter().any(|p| p.eq_ignore_ascii_case(provider)))
+            && (self.event_ids.is_empty() || self.event_ids.contains(&event_id))
+    }
+
     /// True when the signature applies to records from `kind`.
     pub fn applies_to(&self, kind: ArtifactKind) -> bool {
         if self.sources.is_empty() {
