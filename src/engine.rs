@@ -436,10 +436,11 @@ fn detect_os(outcomes: &[MemberOutcome]) -> &'static str {
                 | ArtifactKind::OsRelease
         )
     });
-    if linux {
-        "linux"
-    } else {
-        "unknown"
+    let windows = outcomes.iter().any(|o| o.kind.is_windows());
+    match (linux, windows) {
+        (true, false) => "linux",
+        (false, true) => "windows",
+        _ => "unknown",
     }
 }
 

@@ -273,6 +273,17 @@ const SPECIFIC: &[&str] = &[
     "python-unsupported",
     "wireserver-unreachable",
     "agent-config-blocks-extensions",
+    "dhcp-disabled",
+    "agent-not-running",
+    "vmsnapshot-crash",
+    "antivirus-interference",
+    "app-control-block",
+    "vss-failure",
+    "com-msdtc-failure",
+    "vcredist-install-failed",
+    "bitlocker-locked",
+    "tls-channel-failure",
+    "dotnet-missing",
 ];
 
 /// `vmsnapshot-failed`.
@@ -355,8 +366,11 @@ const EXPLAIN_WINDOW_MINUTES: i64 = 30;
 fn collect_failures(cx: &Context<'_>, last_ok: Option<DateTime<Utc>>) -> Vec<Failure> {
     let mut out = Vec::new();
     for s in backup_statuses(cx).filter(|s| s.status == "error") {
+        // Only the Linux extension's codes are known; the Windows extension numbers its own way.
+        let linux = s.handler.to_ascii_lowercase().contains("vmsnapshotlinux");
         let code = s.ext_error.clone().or_else(|| {
             s.code
+                .filter(|_| linux)
                 .and_then(|c| u32::try_from(c).ok())
                 .and_then(ext_error_by_value)
                 .map(|c| c.name.to_string())

@@ -84,9 +84,7 @@ impl SignatureSet {
     /// Matches one rendered event-log record: like [`SignatureSet::match_text`], restricted to the signatures
     /// that want its provider and id. Event-scoped signatures without literals match on provider/id alone.
     pub fn match_event(&self, provider: &str, event_id: u32, text: &str, scratch: &mut MatchScratch) -> Vec<RecordMatch> {
-        let mut out = self.match_text(ArtifactKind::Evtx, text, scratch);
-        out.retain(|m| self.signatures[m.signature].wants_event(provider, event_id));
-        out
+        self.match_scoped(ArtifactKind::Evtx, Some((provider, event_id)), text, scratch)
     }
 
     /// True when some signature applies to `kind` (so its records are worth scanning).
@@ -96,6 +94,18 @@ impl SignatureSet {
 
     /// Matches one record's text from a source of `kind`; returns every signature that holds.
     pub fn match_text(&self, kind: ArtifactKind, text: &str, scratch: &mut MatchScratch) -> Vec<RecordMatch> {
+        self.match_scoped(kind, None, text, scratch)
+    }
+
+    /// Matches a record; event-scoped signatures (providers / event ids) take part only for an event record of
+    /// a provider and id they want.
+    fn match_scoped(
+        &self,
+        kind: ArtifactKind,
+        event: Option<(&str, u32)>,
+        text: &str,
+        scratch: &mut MatchScratch,
+    ) -> Vec<RecordMatch> {
         scratch.reset(self.literal_count);
         // A cheap yes/no pass first (it can use the automaton's prefilters); the overlapping walk that records
         // every literal's position runs only on the few records that hit something.
@@ -118,6 +128,12 @@ impl SignatureSet {
             let sig = &self.signatures[index];
             if !sig.applies_to(kind) {
                 continue;
+            }
+            let scoped = !sig.providers.is_empty() || !sig.event_ids.is_empty();
+            match event {
+                Some((provider, id)) if scoped && !sig.wants_event(provider, id) => continue,
+                None if scoped => continue,
+                _ => {}
             }
             if let Some(m) = self.check(sig, &self.literal_ids[index], text, scratch) {
                 out.push(RecordMatch { signature: index, ..m });
