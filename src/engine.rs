@@ -20,7 +20,7 @@ use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
 use crate::report::{sort_findings, BundleInfo, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION};
 use crate::signals::{load_signatures, SignatureFileError, SignatureSet, BUILTIN_SIGNATURES};
-use crate::timeline::{parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
+use crate::timeline::{pair_votes, parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
 
 /// Most evidence items a finding carries (the oldest half and the newest half are kept).
 const MAX_EVIDENCE: usize = 24;
@@ -185,7 +185,8 @@ fn run(
     let newest = sources.iter().filter_map(|s| s.last).max();
     let reference = facts.collected_at.or(newest);
 
-    let findings = diagnose(&signals, &facts, &sources, reference);
+    let os = detect_os(&outcomes);
+    let findings = diagnose(&signals, &facts, &sources, reference, os == "windows");
     let uses_local = clocks.iter().any(|c| !matches!(c.basis, TimeBasis::Utc | TimeBasis::Untimed));
     let zone_label = uses_local.then(|| clock.basis().label());
     let facts_report = FactsReport::build(&facts, zone_label, clocks);
@@ -207,7 +208,7 @@ fn run(
         bundle: BundleInfo {
             path: shown,
             sha256,
-            os: detect_os(&outcomes).into(),
+            os: os.into(),
             collected_at: reference.map(rfc3339),
         },
         facts: facts_report,
@@ -225,39 +226,51 @@ fn run(
 
 /// Seconds a backup run's first extension-log line may trail the agent's Enable line.
 const ENABLE_TO_RUN_SECS: i64 = 120;
+/// Seconds between one instant written by two writers (service start vs its first line, status file vs the
+/// agent's echo of it).
+const SAME_MOMENT_SECS: i64 = 120;
 
-/// Zone observations from two sources: the agent (UTC) starting the backup extension and the extension's own
-/// local-time log starting a run moments later. Every (enable, run start) pair within ±14 h gives a candidate
-/// offset; pairs whose remainder fits the short start-up delay vote, and daily runs make the true offset win.
+/// Zone observations from instants two sources wrote in different clocks:
+/// - the Linux agent (UTC) starting the backup extension, and the extension's local-time log starting a run
+///   moments later;
+/// - Windows: the Service Control Manager (event logs, UTC) reporting the guest agent running, and the agent's
+///   local-time log starting; the extension's status file (UTC) and the agent's local-time line reporting it.
 fn cross_source_observations(outcomes: &[MemberOutcome]) -> Vec<crate::timeline::ZoneObservation> {
-    let times = |kind: ArtifactKind, signal: &str, utc: bool| -> Vec<chrono::NaiveDateTime> {
+    let times = |kinds: &[ArtifactKind], signal: &str, utc: bool, backup_only: bool| -> Vec<chrono::NaiveDateTime> {
         outcomes
             .iter()
-            .filter(|o| o.kind == kind)
+            .filter(|o| kinds.contains(&o.kind))
             .flat_map(|o| o.signals.iter())
-            .filter(|s| &*s.signal == signal && (kind != ArtifactKind::WaagentLog || s.about_backup))
+            .filter(|s| &*s.signal == signal && (!backup_only || s.about_backup))
             .filter_map(|s| match (s.time, utc) {
                 (Some(SourceTime::Utc(t)), true) | (Some(SourceTime::Local(t)), false) => Some(t),
                 _ => None,
             })
             .collect()
     };
-    let utc_enables = times(ArtifactKind::WaagentLog, "ext.enable", true);
-    let local_starts = times(ArtifactKind::VmSnapshotLog, "snap.run-start", false);
-    let mut out = Vec::new();
-    for &start in &local_starts {
-        for &enable in &utc_enables {
-            let diff = (start - enable).num_seconds();
-            if diff.abs() > 14 * 3600 + ENABLE_TO_RUN_SECS {
-                continue;
-            }
-            // The run starts after the enable: local - utc = offset + delay, delay in [0, ENABLE_TO_RUN_SECS].
-            let offset = diff.div_euclid(900) * 900;
-            if diff - offset <= ENABLE_TO_RUN_SECS {
-                out.push(offset);
-            }
-        }
-    }
+    let status_times: Vec<chrono::NaiveDateTime> = outcomes
+        .iter()
+        .flat_map(|o| o.facts.iter())
+        .filter_map(|f| match f {
+            crate::facts::Fact::ExtensionStatus(s) if s.is_backup_extension() => s.time.map(|t| t.naive_utc()),
+            _ => None,
+        })
+        .collect();
+    let mut out = pair_votes(
+        &times(&[ArtifactKind::WaagentLog], "ext.enable", true, true),
+        &times(&[ArtifactKind::VmSnapshotLog], "snap.run-start", false, false),
+        0..=ENABLE_TO_RUN_SECS,
+    );
+    out.extend(pair_votes(
+        &times(&[ArtifactKind::Evtx], "win.agent-service-running", true, false),
+        &times(&[ArtifactKind::WaAppAgentLog], "agent.version", false, false),
+        -SAME_MOMENT_SECS..=SAME_MOMENT_SECS,
+    ));
+    out.extend(pair_votes(
+        &status_times,
+        &times(&[ArtifactKind::WaAppAgentLog], "win.agent-status-echo", false, true),
+        -SAME_MOMENT_SECS..=SAME_MOMENT_SECS,
+    ));
     out
 }
 
@@ -368,9 +381,10 @@ fn diagnose(
     facts: &Facts,
     sources: &[SourceInfo],
     reference: Option<DateTime<Utc>>,
+    windows: bool,
 ) -> Vec<Finding> {
     let catalog = Catalog::get();
-    let mut cx = Context { signals, facts, sources, reference, decided: BTreeSet::new() };
+    let mut cx = Context { signals, facts, sources, reference, decided: BTreeSet::new(), windows };
     let mut findings = Vec::new();
     for d in diagnoses::registry() {
         if let Some(draft) = d.diagnose(&cx) {

@@ -62,7 +62,8 @@ impl Diagnosis for AgentNotRunning {
             parts.push(format!("the agent {what}: {} failure line(s){over}", crashes.len()));
         }
         if let Some((ev, hours)) = &silence {
-            parts.push(format!("waagent.log is silent for the last {hours} h before collection"));
+            let name = ev.path.rsplit(['/', '\\']).next().unwrap_or("the agent log").to_string();
+            parts.push(format!("{name} is silent for the last {hours} h before collection"));
             evidence.push(ev.clone());
         }
         let recovered = silence.is_none() && disabled.is_empty() && !looping && recovered_after(cx, &crashes);
@@ -148,6 +149,8 @@ fn capitalize(s: &str) -> String {
 pub const MIN_SUPPORTED_LINUX_AGENT: &str = "2.2.10";
 /// Versions below this, with auto-update off, are too far behind to trust with extensions.
 pub const STALE_LINUX_AGENT: &str = "2.2.53";
+/// Oldest Windows guest agent (WaAppAgent.exe) the backup documentation accepts.
+pub const MIN_SUPPORTED_WINDOWS_AGENT: &str = "2.6.1198.718";
 
 /// `agent-outdated`.
 pub struct AgentOutdated;
@@ -158,9 +161,9 @@ impl Diagnosis for AgentOutdated {
     }
 
     fn rule(&self) -> &'static str {
-        "The newest version reported by the agent that runs extensions (else the daemon) is below 2.2.10 \
-         (unsupported: error), or below 2.2.53 while automatic updates are off in waagent.conf or the \
-         heartbeat (warning)."
+        "The newest version reported by the agent that runs extensions (else the daemon) is below 2.2.10 on \
+         Linux or 2.6.1198.718 on Windows (unsupported: error), or, on Linux, below 2.2.53 while automatic \
+         updates are off in waagent.conf or the heartbeat (warning)."
     }
 
     fn signals(&self) -> &'static [&'static str] {
@@ -192,9 +195,9 @@ impl Diagnosis for AgentOutdated {
         }
         evidence.extend(evidence_of(said_off.iter().take(3).copied()));
         evidence.extend(evidence_of(cx.named("agent.update-failed").take(5)));
-        if compare_versions(v, MIN_SUPPORTED_LINUX_AGENT).is_lt() {
-            let mut summary =
-                format!("The agent runs version {v}, below the oldest supported {MIN_SUPPORTED_LINUX_AGENT}");
+        let minimum = if cx.windows { MIN_SUPPORTED_WINDOWS_AGENT } else { MIN_SUPPORTED_LINUX_AGENT };
+        if compare_versions(v, minimum).is_lt() {
+            let mut summary = format!("The agent runs version {v}, below the oldest supported {minimum}");
             if auto_update_off {
                 summary.push_str(", and automatic updates are off");
             }
@@ -207,7 +210,7 @@ impl Diagnosis for AgentOutdated {
                 error_codes: None,
             });
         }
-        if auto_update_off && compare_versions(v, STALE_LINUX_AGENT).is_lt() {
+        if !cx.windows && auto_update_off && compare_versions(v, STALE_LINUX_AGENT).is_lt() {
             return Some(Draft {
                 severity: Some(Severity::Warning),
                 confidence: Confidence::Medium,

@@ -117,6 +117,8 @@ pub struct Context<'a> {
     pub reference: Option<DateTime<Utc>>,
     /// Finding ids already decided (diagnoses run in registry order).
     pub decided: BTreeSet<&'static str>,
+    /// The bundle is from a Windows guest.
+    pub windows: bool,
 }
 
 impl Context<'_> {

@@ -3,8 +3,11 @@
 //!
 //! Runs in parallel across members; nothing here knows about diagnoses.
 
+mod events;
 mod logs;
 mod state;
+
+pub use events::render_event;
 
 use std::sync::Arc;
 
@@ -158,6 +161,16 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         }
     };
     out.entry.bytes = bytes.data.len() as u64;
+    if member.kind == ArtifactKind::Evtx {
+        let result = events::ingest_evtx(&bytes.data, cx, &mut out);
+        let truncated = bytes.truncated.map(|why| (false, why));
+        (out.entry.status, out.entry.detail) = match result.problem.or(truncated) {
+            None => (MemberStatus::Parsed, result.detail),
+            Some((true, why)) => (MemberStatus::Failed, format!("{why}; {}", result.detail)),
+            Some((false, why)) => (MemberStatus::Partial, format!("{why}; {}", result.detail)),
+        };
+        return out;
+    }
     let text = snaptriage_parsers::lines::decode(&bytes.data);
     let result = if member.kind.is_line_log() {
         Ok(logs::ingest_log(member, &text, cx, &mut out))

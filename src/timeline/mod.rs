@@ -79,6 +79,35 @@ pub fn quantize_offset(seconds: i64) -> Option<i64> {
     (q.abs() <= 14 * 3600).then_some(q)
 }
 
+/// Votes for zone offsets from two lists of instants that should pair up: each `local` time written `lag`
+/// seconds (within `lag`) after some `utc` time, in a zone whose offset is a whole quarter hour. Every pair
+/// within ±14 h whose remainder fits `lag` votes; when events repeat (daily backups, restarts), only the true
+/// offset collects many votes.
+pub fn pair_votes(
+    utc: &[NaiveDateTime],
+    local: &[NaiveDateTime],
+    lag: std::ops::RangeInclusive<i64>,
+) -> Vec<ZoneObservation> {
+    const QUARTER: i64 = 900;
+    let mut out = Vec::new();
+    for &l in local {
+        for &u in utc {
+            let diff = (l - u).num_seconds();
+            if diff.abs() > 14 * 3600 + lag.end().abs().max(lag.start().abs()) {
+                continue;
+            }
+            let offset = ((diff - lag.start()) as f64 / QUARTER as f64).floor() as i64 * QUARTER;
+            let candidates = [offset, offset + QUARTER];
+            if let Some(o) = candidates.into_iter().find(|o| lag.contains(&(diff - o))) {
+                if o.abs() <= 14 * 3600 {
+                    out.push(o);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Records one paired instant: `local` and `utc` written for the same moment.
 pub fn observe(local: NaiveDateTime, utc: NaiveDateTime) -> Option<ZoneObservation> {
     quantize_offset((local - utc).num_seconds())
@@ -212,6 +241,17 @@ mod tests {
         assert_eq!(bundle.basis().label(), "local-zone +01:00");
         assert_eq!(LocalClock::choose(None, None, &[]).basis(), &TimeBasis::LocalAssumedUtc);
         assert_eq!(LocalClock::choose(None, None, &[]).basis_for(true, false), TimeBasis::Utc);
+    }
+
+    #[test]
+    fn paired_instants_vote_for_the_true_offset() {
+        let utc = [dt("2024-01-01 10:00:00"), dt("2024-01-02 10:00:00"), dt("2024-01-03 10:00:00")];
+        let local = [dt("2024-01-01 13:00:40"), dt("2024-01-02 13:01:10"), dt("2024-01-03 12:59:50")];
+        let votes = pair_votes(&utc, &local, -120..=120);
+        assert_eq!(votes, vec![10800, 10800, 10800]);
+        // A lag that must be positive rejects the instant written 10 s early.
+        assert_eq!(pair_votes(&utc, &local, 0..=120), vec![10800, 10800]);
+        assert!(pair_votes(&utc, &[dt("2024-01-01 13:07:30")], -120..=120).is_empty());
     }
 
     #[test]
