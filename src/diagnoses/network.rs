@@ -116,8 +116,9 @@ impl Diagnosis for DhcpDisabled {
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let static_nics: Vec<_> = cx.facts.network.iter().filter(|n| !n.dhcp).collect();
+        let static_registry = super::windows_facts::static_interfaces(cx);
         let failures: Vec<&Signal> = cx.named("dhcp.failure").collect();
-        if static_nics.is_empty() && failures.is_empty() {
+        if static_nics.is_empty() && failures.is_empty() && static_registry.is_empty() {
             return None;
         }
         let weak: Vec<&Signal> =
@@ -133,7 +134,11 @@ impl Diagnosis for DhcpDisabled {
             })
             .collect();
         evidence.extend(evidence_of(failures.iter().chain(&weak).copied()));
+        evidence.extend(static_registry.iter().cloned());
         let mut parts = Vec::new();
+        if !static_registry.is_empty() {
+            parts.push(format!("{} interface(s) with DHCP off in the registry", static_registry.len()));
+        }
         if !static_nics.is_empty() {
             let names: Vec<String> =
                 static_nics.iter().map(|n| n.interface.clone().unwrap_or_else(|| "a NIC".into())).collect();

@@ -148,7 +148,8 @@ impl Diagnosis for AntivirusInterference {
             return None;
         }
         let exclusions: Vec<&Signal> = cx.named("win.av-config").filter(|s| s.mentions("Exclusions")).collect();
-        let excluded = exclusions.iter().any(|s| s.capture("new").is_some_and(is_backup_path));
+        let excluded = exclusions.iter().any(|s| s.capture("new").is_some_and(is_backup_path))
+            || super::windows_facts::defender_path_exclusions(cx).iter().any(|p| is_backup_path(p));
         let mut evidence = evidence_of(hits.iter().copied());
         evidence.extend(evidence_of(exclusions.iter().take(5).copied()));
         evidence.extend(failing_statuses(cx));

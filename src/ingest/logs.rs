@@ -2,7 +2,7 @@
 
 use chrono::Datelike;
 use snaptriage_parsers::{
-    generic_log, shell_log, syslog, vmsnapshot_log, waagent_log, LineFormat, LogRecord, SourceTime,
+    generic_log, shell_log, syslog, vmsnapshot_log, waagent_log, waappagent_log, LineFormat, LogRecord, SourceTime,
 };
 
 use super::{IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem};
@@ -31,6 +31,7 @@ pub(super) fn ingest_log(
         ArtifactKind::WaagentLog => waagent_log::parse(text).for_each(|r| state.record(r, out)),
         ArtifactKind::VmSnapshotLog => vmsnapshot_log::parse(text).for_each(|r| state.record(r, out)),
         ArtifactKind::VmSnapshotShellLog => shell_log::parse(text).for_each(|r| state.record(r, out)),
+        ArtifactKind::WaAppAgentLog => waappagent_log::parse(text).for_each(|r| state.record(r, out)),
         ArtifactKind::Syslog | ArtifactKind::Dmesg => {
             let reference = cx.year_reference;
             let year = reference.map(|r| r.year()).or(member.modified_year).unwrap_or(cx.fallback_year);

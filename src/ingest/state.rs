@@ -3,13 +3,14 @@
 
 use snaptriage_parsers::network_config::{self, NetworkFileKind};
 use snaptriage_parsers::{
-    ext_status, extensions_config, goal_state, handler, waagent_conf, waagent_status, SourceTime,
+    ext_status, extensions_config, goal_state, handler, registry, vssadmin, waagent_conf, waagent_status,
+    SourceTime,
 };
 
 use super::{IngestContext, MemberOutcome, RawSignal};
 use crate::facts::{
     is_backup_extension, AgentStatusFact, ConfFile, ExtensionStatusFact, Fact, HandlerFact, HandlerOrigin,
-    NetworkFact, SettingsFact,
+    NetworkFact, RegistryFact, SettingsFact, VssWriterFact,
 };
 use crate::intake::{ArtifactKind, Member};
 use crate::signals::MatchScratch;
@@ -110,6 +111,29 @@ pub(super) fn ingest_state(
             format!("sequence {}", handler::parse_mrseq(bytes).map_err(|e| e.to_string())?)
         }
         ArtifactKind::WaagentStatus | ArtifactKind::AggregateStatus => agent_status(path, bytes, out)?,
+        ArtifactKind::VssWriters => {
+            let writers = vssadmin::parse_bytes(bytes);
+            let detail = format!("{} writers", writers.len());
+            for w in writers {
+                let stable = w.state == Some(1) || w.state_text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("stable"));
+                let state = match (w.state, &w.state_text) {
+                    (Some(n), Some(t)) => format!("[{n}] {t}"),
+                    (Some(n), None) => format!("[{n}]"),
+                    (None, Some(t)) => t.clone(),
+                    (None, None) => "unknown".into(),
+                };
+                out.facts.push(Fact::VssWriter(VssWriterFact {
+                    path: path.to_string(),
+                    line: w.line,
+                    name: w.name,
+                    state,
+                    stable,
+                    last_error: w.last_error.unwrap_or_else(|| "No error".into()),
+                }));
+            }
+            detail
+        }
+        ArtifactKind::RegistryHive => hive(path, bytes, out)?,
         ArtifactKind::Heartbeat => {
             let hb = ext_status::parse_heartbeat(bytes).map_err(|e| e.to_string())?;
             format!("heartbeat {}", hb.status.unwrap_or_else(|| "?".into()))
@@ -275,6 +299,46 @@ fn status(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, S
         format!("{} {} code {}", fact.handler, fact.status, code.map(|c| c.to_string()).unwrap_or_default());
     out.facts.push(Fact::ExtensionStatus(fact));
     Ok(detail)
+}
+
+/// Key paths read from the SOFTWARE and SYSTEM hives (hive-relative prefixes).
+const HIVE_PREFIXES: &[&str] = &[
+    "Microsoft\\Windows Azure",
+    "Microsoft\\Virtual Machine\\Guest",
+    "Microsoft\\GuestAgent",
+    "Microsoft\\BcdrAgentPersistentKeys",
+    "Microsoft\\BCDRAGENT",
+    "Microsoft\\Windows Defender\\Exclusions",
+    "Microsoft\\.NETFramework",
+    "Microsoft\\NET Framework Setup\\NDP\\v4\\Full",
+    "Policies\\Microsoft\\Windows Defender\\Exclusions",
+    "Select",
+    "ControlSet001\\Services\\Tcpip\\Parameters\\Interfaces",
+    "ControlSet002\\Services\\Tcpip\\Parameters\\Interfaces",
+    "ControlSet001\\Services\\Msiserver",
+    "ControlSet002\\Services\\Msiserver",
+];
+
+/// A registry hive: the values under the backup-relevant keys (SYSTEM: only the current control set).
+fn hive(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, String> {
+    let values = registry::read_hive(bytes, HIVE_PREFIXES).map_err(|e| e.to_string())?;
+    let current = registry::current_control_set(&values);
+    let mut kept = 0;
+    for v in &values {
+        let in_other_set = v.key.to_ascii_lowercase().starts_with("controlset")
+            && current.as_deref().is_some_and(|c| !v.key.to_ascii_lowercase().starts_with(&c.to_ascii_lowercase()));
+        if in_other_set {
+            continue;
+        }
+        kept += 1;
+        out.facts.push(Fact::Registry(RegistryFact {
+            path: path.to_string(),
+            key: v.key.clone(),
+            name: v.name.clone(),
+            value: v.data.to_text(),
+        }));
+    }
+    Ok(format!("{kept} values under backup-relevant keys"))
 }
 
 fn utc(t: Option<SourceTime>) -> Option<chrono::DateTime<chrono::Utc>> {
