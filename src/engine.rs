@@ -189,7 +189,7 @@ fn run(
     let findings = diagnose(&signals, &facts, &sources, reference, os == "windows");
     let uses_local = clocks.iter().any(|c| !matches!(c.basis, TimeBasis::Utc | TimeBasis::Untimed));
     let zone_label = uses_local.then(|| clock.basis().label());
-    let facts_report = FactsReport::build(&facts, zone_label, clocks);
+    let facts_report = FactsReport::build(&facts, zone_label, clocks, defender_exclusions(&signals, &facts));
 
     let mut inventory: Vec<InventoryEntry> = listing.notes.clone();
     inventory.extend(outcomes.iter().map(|o| o.entry.clone()));
@@ -205,12 +205,7 @@ fn run(
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "snaptriage".into(), version: env!("CARGO_PKG_VERSION").into() },
-        bundle: BundleInfo {
-            path: shown,
-            sha256,
-            os: os.into(),
-            collected_at: reference.map(rfc3339),
-        },
+        bundle: BundleInfo { path: shown, sha256, os: os.into(), collected_at: reference.map(rfc3339) },
         facts: facts_report,
         findings,
         inventory,
@@ -236,23 +231,26 @@ const SAME_MOMENT_SECS: i64 = 120;
 /// - Windows: the Service Control Manager (event logs, UTC) reporting the guest agent running, and the agent's
 ///   local-time log starting; the extension's status file (UTC) and the agent's local-time line reporting it.
 fn cross_source_observations(outcomes: &[MemberOutcome]) -> Vec<crate::timeline::ZoneObservation> {
-    let times = |kinds: &[ArtifactKind], signal: &str, utc: bool, backup_only: bool| -> Vec<chrono::NaiveDateTime> {
-        outcomes
-            .iter()
-            .filter(|o| kinds.contains(&o.kind))
-            .flat_map(|o| o.signals.iter())
-            .filter(|s| &*s.signal == signal && (!backup_only || s.about_backup))
-            .filter_map(|s| match (s.time, utc) {
-                (Some(SourceTime::Utc(t)), true) | (Some(SourceTime::Local(t)), false) => Some(t),
-                _ => None,
-            })
-            .collect()
-    };
+    let times =
+        |kinds: &[ArtifactKind], signal: &str, utc: bool, backup_only: bool| -> Vec<chrono::NaiveDateTime> {
+            outcomes
+                .iter()
+                .filter(|o| kinds.contains(&o.kind))
+                .flat_map(|o| o.signals.iter())
+                .filter(|s| &*s.signal == signal && (!backup_only || s.about_backup))
+                .filter_map(|s| match (s.time, utc) {
+                    (Some(SourceTime::Utc(t)), true) | (Some(SourceTime::Local(t)), false) => Some(t),
+                    _ => None,
+                })
+                .collect()
+        };
     let status_times: Vec<chrono::NaiveDateTime> = outcomes
         .iter()
         .flat_map(|o| o.facts.iter())
         .filter_map(|f| match f {
-            crate::facts::Fact::ExtensionStatus(s) if s.is_backup_extension() => s.time.map(|t| t.naive_utc()),
+            crate::facts::Fact::ExtensionStatus(s) if s.is_backup_extension() => {
+                s.time.map(|t| t.naive_utc())
+            }
             _ => None,
         })
         .collect();
@@ -339,9 +337,40 @@ fn place_on_timeline(
     (signals, sources, clocks)
 }
 
+/// Defender's excluded paths: the registry's `Exclusions\\Paths` value names, and paths that 5007
+/// configuration-change events added under `Exclusions\\Paths`.
+fn defender_exclusions(signals: &[Signal], facts: &Facts) -> Vec<String> {
+    let mut out: Vec<String> = facts
+        .registry
+        .iter()
+        .filter(|r| r.key.to_ascii_lowercase().ends_with("windows defender\\exclusions\\paths"))
+        .map(|r| r.name.clone())
+        .collect();
+    for s in signals.iter().filter(|s| &*s.name == "win.av-config") {
+        if let Some(path) = s.capture("new").and_then(|v| v.split_once("Exclusions\\Paths\\")).map(|(_, p)| p)
+        {
+            let path = path.split(" = ").next().unwrap_or(path).trim().to_string();
+            if !path.is_empty() && !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Agent version sightings from version signals and agent status reports, oldest first.
 fn agent_versions(signals: &[Signal], facts: &Facts) -> Vec<AgentVersion> {
     let mut out = Vec::new();
+    for r in facts.registry.iter().filter(|r| r.name.eq_ignore_ascii_case("GuestAgentVersion")) {
+        out.push(AgentVersion {
+            version: r.value.trim().to_string(),
+            role: AgentRole::GoalState,
+            seen_at: None,
+            auto_update: None,
+            evidence: r.evidence(),
+        });
+    }
     for s in &facts.agent_statuses {
         let Some(version) = &s.version else { continue };
         out.push(AgentVersion {

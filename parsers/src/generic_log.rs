@@ -9,8 +9,8 @@
 //! - ISO with a blank: `2024-01-01 10:00:00,123` (Python `asctime`), `2024-01-01 10:00:00.5 UTC`; zones as
 //!   for ISO, and a `UTC`/`GMT` word ⇒ UTC.
 //! - Slashes: `2018/01/30 15:07:31.634504`; zones as for ISO.
-//! - US date: `11/14/2019 05:52:13.44`, `11/14/2019 5:52:13 PM` (read `DD/MM` when the first field is > 12);
-//!   local.
+//! - US date: `11/14/2019 05:52:13.44`, `11/14/2019 5:52:13 PM`, `1/2/2019 5:52:13 AM` (.NET's default
+//!   `DateTime.ToString()`; read `DD/MM` when the first field is > 12); local.
 //! - Bracketed: any of the above inside `[]`, e.g. `[2024-01-01 10:00:00]`.
 //! - Thread id first (Windows agent and plugin logs): `[00000006] [11/14/2019 05:52:13.44] [INFO]  msg`; the
 //!   id becomes [`LogRecord::thread`].
@@ -24,13 +24,14 @@
 //! After the stamp an optional level sets [`LogRecord::level`]: `[INFO]` (any case, in brackets),
 //! `level=warn`, or a bare `ERROR`/`ERROR:`/`Warning:` word — a bare word counts only when upper-case or
 //! followed by `:`, so a message starting "Error opening…" keeps its first word. Python's `- LEVEL -`
-//! separators are skipped.
+//! separators are skipped, and so are the delimiters of field-per-column layouts (`stamp, Error, msg`,
+//! `stamp | ERROR | msg`, `stamp;Info;msg`), where the level field may be in any case.
 
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::assemble::{Assembler, Header, HeaderFn, TrailingBlankLines};
 use crate::record::{Level, LineFormat, LogRecord};
-use crate::scan::{boundary, fixed_digits, spaces};
+use crate::scan::{boundary, digits, fixed_digits, spaces};
 use crate::time::{clock_time, numeric_offset, offset_to_utc, parse_datetime_prefix, SourceTime};
 
 /// Splits a generic log into records, lazily. Every physical line lands in exactly one record; lines before
@@ -57,21 +58,23 @@ impl<'a> Iterator for Records<'a> {
 
 /// Reads a leading timestamp in any layout of the module table (not bracketed, not logfmt). Returns the time
 /// and the bytes consumed, zone suffix included.
-fn leading_stamp(s: &str) -> Option<(SourceTime, usize)> {
+pub(crate) fn leading_stamp(s: &str) -> Option<(SourceTime, usize)> {
     let b = s.as_bytes();
     if !b.first()?.is_ascii_digit() {
         return None;
     }
-    let (naive, n) = match (b.get(4), b.get(2)) {
-        (Some(b'-'), _) => {
+    // `M/d/yyyy` puts a slash second or third; `yyyy/MM/dd` fifth.
+    let us = b.get(1) == Some(&b'/') || b.get(2) == Some(&b'/');
+    let (naive, n) = match b.get(4) {
+        _ if us => us_datetime(s)?,
+        Some(b'-') => {
             let mid = if b.get(10) == Some(&b'T') { b'T' } else { b' ' };
             parse_datetime_prefix(s, b'-', mid)?
         }
-        (Some(b'/'), _) => {
+        Some(b'/') => {
             let mid = if b.get(10) == Some(&b'T') { b'T' } else { b' ' };
             parse_datetime_prefix(s, b'/', mid)?
         }
-        (_, Some(b'/')) => us_datetime(s)?,
         _ => return None,
     };
     let (time, zone_len) = zone_suffix(s.get(n..)?, naive)?;
@@ -79,19 +82,22 @@ fn leading_stamp(s: &str) -> Option<(SourceTime, usize)> {
     boundary(b, n).then_some((time, n))
 }
 
-/// `MM/DD/YYYY HH:MM:SS[.f][ AM|PM]`, or `DD/MM/YYYY` when the first field cannot be a month.
+/// `MM/DD/YYYY HH:MM:SS[.f][ AM|PM]` (month and day of one or two digits, as .NET's default `M/d/yyyy
+/// h:mm:ss tt` writes them), or `DD/MM/YYYY` when the first field cannot be a month.
 fn us_datetime(s: &str) -> Option<(NaiveDateTime, usize)> {
     let b = s.as_bytes();
-    let first = fixed_digits(b, 0, 2)?;
-    let second = fixed_digits(b, 3, 2)?;
-    let year = fixed_digits(b, 6, 4)?;
-    if b.get(5) != Some(&b'/') || b.get(10) != Some(&b' ') {
-        return None;
-    }
+    let (first, n) = digits(b, 0, 1, 2)?;
+    (b.get(n) == Some(&b'/')).then_some(())?;
+    let (second, m) = digits(b, n + 1, 1, 2)?;
+    let slash = n + 1 + m;
+    (b.get(slash) == Some(&b'/')).then_some(())?;
+    let year = fixed_digits(b, slash + 1, 4)?;
+    let blank = slash + 5;
+    (b.get(blank) == Some(&b' ')).then_some(())?;
     let (month, day) = if first > 12 { (second, first) } else { (first, second) };
     let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-    let (time, n) = clock_time(s.get(11..)?)?;
-    Some((date.and_time(time), 11 + n))
+    let (time, t) = clock_time(s.get(blank + 1..)?)?;
+    Some((date.and_time(time), blank + 1 + t))
 }
 
 /// Reads what follows a date-time: `Z`, `±HH:MM`, `±HHMM`, `±HH`, ` UTC`, ` GMT`, or nothing (local).
@@ -175,7 +181,13 @@ fn level_after_stamp(rest: &str) -> Option<(Level, usize)> {
     if rest.get(i..)?.starts_with("- ") {
         i += 2;
     }
+    // Delimited fields: `stamp, LEVEL, text`, `stamp | LEVEL | text`, `stamp;LEVEL;text`.
     let b = rest.as_bytes();
+    let delimiter = b.get(i).copied().filter(|c| FIELD_DELIMITERS.contains(c));
+    if delimiter.is_some() {
+        i += 1;
+        i += spaces(rest.get(i..)?);
+    }
     let (level, word_end) = match b.get(i)? {
         b'[' => {
             let len = b.iter().skip(i + 1).take_while(|c| c.is_ascii_alphabetic()).count();
@@ -193,21 +205,32 @@ fn level_after_stamp(rest: &str) -> Option<(Level, usize)> {
             let word = rest.get(i..i + len)?;
             let colon = b.get(i + len) == Some(&b':');
             let upper = word.bytes().all(|c| c.is_ascii_uppercase());
-            if !(colon || upper) || !boundary(b, i + len) {
+            // In delimited fields the level is a whole field, whatever its case (`, Error, `).
+            let field =
+                delimiter.is_some() && b.get(i + len + spaces(rest.get(i + len..)?)) == delimiter.as_ref();
+            if !(colon || upper || field) || !boundary(b, i + len) {
                 return None;
             }
             (Level::from_word(word)?, i + len + usize::from(colon))
         }
     };
     let mut end = word_end + spaces(rest.get(word_end..)?);
-    for sep in ["- ", ": "] {
-        if rest.get(end..)?.starts_with(sep) {
-            end += sep.len();
-            break;
+    if b.get(end).is_some_and(|c| FIELD_DELIMITERS.contains(c)) {
+        end += 1;
+    } else {
+        for sep in ["- ", ": "] {
+            if rest.get(end..)?.starts_with(sep) {
+                end += sep.len();
+                break;
+            }
         }
     }
+    end += spaces(rest.get(end..)?);
     Some((level, end))
 }
+
+/// Characters that separate the fields of delimited log lines.
+const FIELD_DELIMITERS: &[u8] = b",|;";
 
 /// `time="2024-01-01T00:00:00Z" level=info msg="…"` and `time=2024-01-01T00:00:00Z version=… op=…`. The
 /// message is everything after the `time` field and a directly following `level` field.
@@ -331,6 +354,38 @@ mod tests {
         assert_eq!(r.message, "started");
         let r = one("25/12/2018 12:00:00 AM x");
         assert_eq!(r.time, local("2018-12-25 00:00:00"));
+    }
+
+    #[test]
+    fn plugin_log_layouts() {
+        let r = one("2019-01-12 00:30:47.243 ERROR Failed to enable the extension");
+        assert_eq!(
+            (r.time, r.level, r.message),
+            (local("2019-01-12 00:30:47.243"), Level::Error, "Failed to enable the extension")
+        );
+        let r = one("1/12/2019 12:30:47 AM, Error, Snapshot failed: VSS timed out");
+        assert_eq!(
+            (r.time, r.level, r.message),
+            (local("2019-01-12 00:30:47"), Level::Error, "Snapshot failed: VSS timed out")
+        );
+        let r = one("2019-01-12T00:30:47.2430000Z | WARNING | retrying");
+        assert_eq!(
+            (r.time, r.level, r.message),
+            (utc("2019-01-12 00:30:47.243"), Level::Warning, "retrying")
+        );
+        let r = one("2019-01-12 00:30:47;Info;started");
+        assert_eq!((r.level, r.message), (Level::Info, "started"));
+        let r = one("[00000004] [1/2/2019 3:04:05 PM] [HEART] alive");
+        assert_eq!(
+            (r.thread, r.time, r.level, r.message),
+            (Some("00000004"), local("2019-01-02 15:04:05"), Level::Info, "alive")
+        );
+        // A delimiter with no level field after it leaves the message whole.
+        let r = one("2019-01-12 00:30:47, plain words");
+        assert_eq!((r.level, r.message), (Level::Unknown, ", plain words"));
+        for not_a_date in ["1/2 of the disks", "1/12/19 00:00:00 x", "13/13/2019 00:00:00 x"] {
+            assert_eq!(one(not_a_date).format, LineFormat::Untimed, "{not_a_date}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod shell_log;
 pub mod syslog;
 pub mod vmsnapshot_log;
 pub mod waagent_log;
+pub mod waappagent_log;
 
 // Structured state files.
 pub mod ext_status;
@@ -23,11 +24,17 @@ pub mod extensions_config;
 pub mod goal_state;
 pub mod handler;
 pub mod network_config;
+pub mod vssadmin;
 pub mod waagent_conf;
 pub mod waagent_status;
 
+// Windows binary artifacts.
+pub mod evtx_log;
+pub mod registry;
+
 // Crate-internal building blocks shared by the parsers above.
 mod assemble;
+mod guard;
 mod json_util;
 mod scan;
 mod xml_tree;

@@ -85,6 +85,10 @@ pub enum LineFormat {
     ShellLog,
     /// A syslog or journald line: `Jul 06 13:18:04 host proc[pid]: msg` (local time, no year).
     Syslog,
+    /// The Windows guest agent's logs (`WaAppAgent.log`, `TransparentInstaller.log`, `Telemetry.log`):
+    /// `[00000006] [11/14/2019 05:52:13.44] [INFO]  msg` (local time) or
+    /// `[00000010] 2021-01-12T16:35:45Z [ERROR] msg` (UTC); the thread id in brackets first.
+    WaAppAgent,
     /// A line of some other log with a recognised leading timestamp.
     Generic,
     /// Text that starts before any recognised header (or a file with none): kept, with no time.

@@ -87,7 +87,8 @@ impl Diagnosis for AgentNotRunning {
 
 /// Windows: the guest agent's services crashing or failing to start, or its process crashing.
 fn is_windows_agent_failure(s: &Signal) -> bool {
-    const SERVICES: &[&str] = &["windows azure guest agent", "windowsazureguestagent", "rdagent", "windows azure rdagent"];
+    const SERVICES: &[&str] =
+        &["windows azure guest agent", "windowsazureguestagent", "rdagent", "windows azure rdagent"];
     const PROGRAMS: &[&str] = &["windowsazureguestagent.exe", "waappagent.exe"];
     let is_one_of = |v: &str, list: &[&str]| list.contains(&v.trim().to_ascii_lowercase().as_str());
     match &*s.name {

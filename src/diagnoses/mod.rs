@@ -224,7 +224,11 @@ pub fn span(signals: &[&Signal]) -> Option<Duration> {
 /// Evidence of many signals, one per distinct (path, line).
 pub fn evidence_of<'s>(signals: impl IntoIterator<Item = &'s Signal>) -> Vec<Evidence> {
     let mut seen = BTreeSet::new();
-    signals.into_iter().filter(|s| seen.insert((s.path.clone(), s.line, s.record_id))).map(Signal::evidence).collect()
+    signals
+        .into_iter()
+        .filter(|s| seen.insert((s.path.clone(), s.line, s.record_id)))
+        .map(Signal::evidence)
+        .collect()
 }
 
 /// The extension's error-code name a set of signals and status facts decode to, first seen first.

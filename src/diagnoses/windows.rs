@@ -35,7 +35,12 @@ pub fn backup_failure_times(cx: &Context<'_>) -> Vec<DateTime<Utc>> {
 }
 
 /// The failure a signal at `t` explains when it happens at most `before` ahead of it (or `after` past it).
-fn failure_near(failures: &[DateTime<Utc>], t: DateTime<Utc>, before: Duration, after: Duration) -> Option<DateTime<Utc>> {
+fn failure_near(
+    failures: &[DateTime<Utc>],
+    t: DateTime<Utc>,
+    before: Duration,
+    after: Duration,
+) -> Option<DateTime<Utc>> {
     failures.iter().copied().find(|f| *f >= t - after && *f - t <= before)
 }
 
@@ -50,7 +55,9 @@ fn split_by_failures<'s>(
     before: Duration,
     after: Duration,
 ) -> (Vec<&'s Signal>, Vec<&'s Signal>) {
-    signals.into_iter().partition(|s| s.time.is_some_and(|t| failure_near(failures, t, before, after).is_some()))
+    signals
+        .into_iter()
+        .partition(|s| s.time.is_some_and(|t| failure_near(failures, t, before, after).is_some()))
 }
 
 /// `vmsnapshot-crash`.
@@ -102,7 +109,13 @@ impl Diagnosis for VmSnapshotCrash {
             "IaaSBcdrExtension.exe crashed {} time(s), with no snapshot failure within 30 min after.",
             untied.len()
         );
-        Some(Draft { severity: Some(Severity::Warning), confidence: Confidence::Medium, summary, evidence, error_codes: None })
+        Some(Draft {
+            severity: Some(Severity::Warning),
+            confidence: Confidence::Medium,
+            summary,
+            evidence,
+            error_codes: None,
+        })
     }
 }
 
@@ -147,7 +160,8 @@ impl Diagnosis for AntivirusInterference {
         if hits.is_empty() {
             return None;
         }
-        let exclusions: Vec<&Signal> = cx.named("win.av-config").filter(|s| s.mentions("Exclusions")).collect();
+        let exclusions: Vec<&Signal> =
+            cx.named("win.av-config").filter(|s| s.mentions("Exclusions")).collect();
         let excluded = exclusions.iter().any(|s| s.capture("new").is_some_and(is_backup_path))
             || super::windows_facts::defender_path_exclusions(cx).iter().any(|p| is_backup_path(p));
         let mut evidence = evidence_of(hits.iter().copied());
@@ -195,7 +209,8 @@ impl Diagnosis for AppControlBlock {
         if hits.is_empty() {
             return None;
         }
-        let blocked = hits.iter().any(|s| [" 8004 ", " 8007 ", " 3077 "].iter().any(|id| s.text.contains(id)));
+        let blocked =
+            hits.iter().any(|s| [" 8004 ", " 8007 ", " 3077 "].iter().any(|id| s.text.contains(id)));
         let mut evidence = evidence_of(hits.iter().copied());
         evidence.extend(failing_statuses(cx));
         let (severity, confidence, verb) = if blocked {
@@ -209,7 +224,8 @@ impl Diagnosis for AppControlBlock {
 }
 
 /// Services whose failures break VSS.
-const VSS_SERVICES: &[&str] = &["volume shadow copy", "vss", "swprv", "microsoft software shadow copy provider"];
+const VSS_SERVICES: &[&str] =
+    &["volume shadow copy", "vss", "swprv", "microsoft software shadow copy provider"];
 /// Services whose failures break COM+ / MSDTC.
 const COM_SERVICES: &[&str] = &[
     "distributed transaction coordinator",
@@ -228,7 +244,12 @@ fn service_is(s: &Signal, names: &[&str]) -> bool {
 }
 
 /// Decides a service-family finding: errors tied to backup failures are errors, others warnings.
-fn service_family(cx: &Context<'_>, signals: Vec<&Signal>, extra: Vec<crate::report::Evidence>, what: &str) -> Option<Draft> {
+fn service_family(
+    cx: &Context<'_>,
+    signals: Vec<&Signal>,
+    extra: Vec<crate::report::Evidence>,
+    what: &str,
+) -> Option<Draft> {
     if signals.is_empty() && extra.is_empty() {
         return None;
     }
@@ -249,9 +270,16 @@ fn service_family(cx: &Context<'_>, signals: Vec<&Signal>, extra: Vec<crate::rep
         (Severity::Warning, Confidence::Low)
     };
     let summary = if tied.is_empty() {
-        format!("{what}: {} event(s), none within 60 min of a snapshot failure.", untied.len() + usize::from(had_extra))
+        format!(
+            "{what}: {} event(s), none within 60 min of a snapshot failure.",
+            untied.len() + usize::from(had_extra)
+        )
     } else {
-        format!("{what}: {} event(s) within 60 min of snapshot failures ({} more at other times).", tied.len(), untied.len())
+        format!(
+            "{what}: {} event(s) within 60 min of snapshot failures ({} more at other times).",
+            tied.len(),
+            untied.len()
+        )
     };
     Some(Draft { severity: Some(severity), confidence, summary, evidence, error_codes: None })
 }
@@ -327,13 +355,21 @@ impl Diagnosis for VcRedistInstallFailed {
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let hits: Vec<&Signal> = cx
             .named("win.msi-failure")
-            .filter(|s| s.capture("product").is_some_and(|p| p.contains("Visual C++")) || s.mentions("Visual C++"))
+            .filter(|s| {
+                s.capture("product").is_some_and(|p| p.contains("Visual C++")) || s.mentions("Visual C++")
+            })
             .collect();
         if hits.is_empty() {
             return None;
         }
         let summary = format!("Installing the Visual C++ runtime failed {} time(s).", hits.len());
-        Some(Draft { severity: None, confidence: Confidence::High, summary, evidence: evidence_of(hits), error_codes: None })
+        Some(Draft {
+            severity: None,
+            confidence: Confidence::High,
+            summary,
+            evidence: evidence_of(hits),
+            error_codes: None,
+        })
     }
 }
 
@@ -358,8 +394,15 @@ impl Diagnosis for BitlockerLocked {
         if hits.is_empty() {
             return None;
         }
-        let summary = format!("A volume locked by BitLocker stopped the shadow copy ({} event(s)).", hits.len());
-        Some(Draft { severity: None, confidence: Confidence::High, summary, evidence: evidence_of(hits), error_codes: None })
+        let summary =
+            format!("A volume locked by BitLocker stopped the shadow copy ({} event(s)).", hits.len());
+        Some(Draft {
+            severity: None,
+            confidence: Confidence::High,
+            summary,
+            evidence: evidence_of(hits),
+            error_codes: None,
+        })
     }
 }
 
@@ -382,8 +425,10 @@ impl Diagnosis for TlsChannelFailure {
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let events: Vec<&Signal> = cx.named("win.tls-error").filter(|s| s.kind == crate::intake::ArtifactKind::Evtx).collect();
-        let stated: Vec<&Signal> = cx.named("win.tls-error").filter(|s| s.kind != crate::intake::ArtifactKind::Evtx).collect();
+        let events: Vec<&Signal> =
+            cx.named("win.tls-error").filter(|s| s.kind == crate::intake::ArtifactKind::Evtx).collect();
+        let stated: Vec<&Signal> =
+            cx.named("win.tls-error").filter(|s| s.kind != crate::intake::ArtifactKind::Evtx).collect();
         let in_status = cx
             .facts
             .extension_statuses
@@ -419,7 +464,10 @@ impl Diagnosis for DotnetMissing {
         let said: Vec<&Signal> = cx.named("agent.dotnet-missing").collect();
         let msi: Vec<&Signal> = cx
             .named("win.msi-failure")
-            .filter(|s| s.capture("product").is_some_and(|p| p.contains(".NET Framework")) || s.mentions(".NET Framework"))
+            .filter(|s| {
+                s.capture("product").is_some_and(|p| p.contains(".NET Framework"))
+                    || s.mentions(".NET Framework")
+            })
             .collect();
         let registry = crate::diagnoses::windows_facts::dotnet_flag_off(cx);
         if said.is_empty() && msi.is_empty() && registry.is_empty() {

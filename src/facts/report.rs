@@ -24,6 +24,17 @@ pub struct ExtensionSummary {
     pub timestamp: Option<String>,
 }
 
+/// A VSS writer's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VssWriterSummary {
+    /// Writer name.
+    pub name: String,
+    /// State (`[1] Stable`).
+    pub state: String,
+    /// Last error.
+    pub last_error: String,
+}
+
 /// How one source's timestamps were put on the UTC timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceClock {
@@ -57,6 +68,12 @@ pub struct FactsReport {
     pub config: BTreeMap<String, String>,
     /// Per-source time basis and span.
     pub sources: Vec<SourceClock>,
+    /// VSS writers (`vssadmin list writers`), when the bundle has them.
+    pub vss_writers: Vec<VssWriterSummary>,
+    /// Paths Microsoft Defender excludes (registry and configuration-change events), when known.
+    pub defender_exclusions: Vec<String>,
+    /// Backup-relevant registry values (`key\\name` → value), when the bundle has hives.
+    pub registry: BTreeMap<String, String>,
 }
 
 /// waagent.conf keys that matter to backups.
@@ -75,7 +92,12 @@ const WAAGENT_KEYS: &[&str] = &[
 
 impl FactsReport {
     /// Builds the section from merged facts and the per-source clocks.
-    pub fn build(facts: &Facts, zone_label: Option<String>, sources: Vec<SourceClock>) -> Self {
+    pub fn build(
+        facts: &Facts,
+        zone_label: Option<String>,
+        sources: Vec<SourceClock>,
+        defender_exclusions: Vec<String>,
+    ) -> Self {
         let agent = facts.goal_state_agent();
         let daemon = facts
             .agent_versions
@@ -120,6 +142,21 @@ impl FactsReport {
             extensions,
             config,
             sources,
+            vss_writers: facts
+                .vss_writers
+                .iter()
+                .map(|w| VssWriterSummary {
+                    name: w.name.clone(),
+                    state: w.state.clone(),
+                    last_error: w.last_error.clone(),
+                })
+                .collect(),
+            defender_exclusions,
+            registry: facts
+                .registry
+                .iter()
+                .map(|r| (format!("{}\\{}", r.key, r.name), r.value.clone()))
+                .collect(),
         }
     }
 }

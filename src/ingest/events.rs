@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use snaptriage_parsers::evtx_log::{read_evtx, EvtxLimits, EvtxOutcome, WinEvent};
+use snaptriage_parsers::evtx_log::{event_text, read_evtx, EvtxLimits, EvtxOutcome, WinEvent};
 use snaptriage_parsers::Level;
 
 use super::{IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem};
@@ -11,8 +11,6 @@ use crate::signals::MatchScratch;
 
 /// Longest time one event log may take before it is cut off (reported as partial).
 const PER_FILE_BUDGET: Duration = Duration::from_secs(60);
-/// Longest value kept per field in the rendered text.
-const FIELD_CHARS: usize = 400;
 
 /// What became of an event log: the inventory status is decided by the caller from this.
 pub(super) struct EventLogResult {
@@ -33,7 +31,7 @@ pub(super) fn ingest_evtx(bytes: &[u8], cx: &IngestContext<'_>, out: &mut Member
     let mut scratch = MatchScratch::default();
     for event in &scan.events {
         clock.see(event.time);
-        let text = render_event(event);
+        let text = event_text(event);
         if cx.keep_timeline {
             out.timeline.push(TimelineItem {
                 line: None,
@@ -82,41 +80,7 @@ fn level_of(e: &WinEvent) -> Level {
     }
 }
 
-fn level_word(level: Option<u8>) -> &'static str {
-    match level {
-        Some(1) => "critical",
-        Some(2) => "error",
-        Some(3) => "warning",
-        Some(5) => "verbose",
-        Some(_) => "info",
-        None => "none",
-    }
-}
-
 fn mentions_backup(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     lower.contains("iaasbcdrextension") || lower.contains("recoveryservices.vmsnapshot")
-}
-
-/// One line per event: `Provider EventID | Name=value | #0=positional | …`, values on one line.
-pub fn render_event(e: &WinEvent) -> String {
-    let mut s = format!("{} {} level={}", e.provider, e.event_id, level_word(e.level));
-    if let Some(src) = &e.event_source_name {
-        if !src.eq_ignore_ascii_case(&e.provider) {
-            s.push_str(&format!(" ({src})"));
-        }
-    }
-    let mut positional = 0usize;
-    for (name, value) in &e.data {
-        let value: String = value.replace(['\r', '\n', '\t'], " ");
-        let value = crate::facts::clip(value.trim(), FIELD_CHARS);
-        match name {
-            Some(n) => s.push_str(&format!(" | {n}={value}")),
-            None => {
-                s.push_str(&format!(" | #{positional}={value}"));
-                positional += 1;
-            }
-        }
-    }
-    s
 }

@@ -2,7 +2,8 @@
 
 use chrono::Datelike;
 use snaptriage_parsers::{
-    generic_log, shell_log, syslog, vmsnapshot_log, waagent_log, waappagent_log, LineFormat, LogRecord, SourceTime,
+    generic_log, shell_log, syslog, vmsnapshot_log, waagent_log, waappagent_log, LineFormat, LogRecord,
+    SourceTime,
 };
 
 use super::{IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem};

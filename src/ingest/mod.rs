@@ -7,8 +7,6 @@ mod events;
 mod logs;
 mod state;
 
-pub use events::render_event;
-
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;

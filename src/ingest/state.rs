@@ -115,7 +115,8 @@ pub(super) fn ingest_state(
             let writers = vssadmin::parse_bytes(bytes);
             let detail = format!("{} writers", writers.len());
             for w in writers {
-                let stable = w.state == Some(1) || w.state_text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("stable"));
+                let stable = w.state == Some(1)
+                    || w.state_text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("stable"));
                 let state = match (w.state, &w.state_text) {
                     (Some(n), Some(t)) => format!("[{n}] {t}"),
                     (Some(n), None) => format!("[{n}]"),
@@ -326,7 +327,9 @@ fn hive(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, Str
     let mut kept = 0;
     for v in &values {
         let in_other_set = v.key.to_ascii_lowercase().starts_with("controlset")
-            && current.as_deref().is_some_and(|c| !v.key.to_ascii_lowercase().starts_with(&c.to_ascii_lowercase()));
+            && current
+                .as_deref()
+                .is_some_and(|c| !v.key.to_ascii_lowercase().starts_with(&c.to_ascii_lowercase()));
         if in_other_set {
             continue;
         }

@@ -122,7 +122,10 @@ mod tests {
         let no_match = "[[signature]]\nid='x.y'\nsignal='s'\n";
         assert!(load_signatures("f", no_match).unwrap_err().to_string().contains("needs at least one"));
         let unscoped = "[[signature]]\nid='x.y'\nsignal='s'\nsources=['evtx']\nall=['a']\n";
-        assert!(load_signatures("f", unscoped).unwrap_err().to_string().contains("need `providers` or `event_ids`"));
+        assert!(load_signatures("f", unscoped)
+            .unwrap_err()
+            .to_string()
+            .contains("need `providers` or `event_ids`"));
         let bad_regex = "[[signature]]\nid='x.y'\nsignal='s'\nregex='('\n";
         assert!(load_signatures("f", bad_regex).unwrap_err().to_string().contains("bad regex"));
         let dup =

@@ -78,12 +78,20 @@ impl SignatureSet {
 
     /// True when some event-log signature wants records of `provider` / `event_id` (decided before rendering).
     pub fn wants_event(&self, provider: &str, event_id: u32) -> bool {
-        self.signatures.iter().any(|s| s.sources.contains(&ArtifactKind::Evtx) && s.wants_event(provider, event_id))
+        self.signatures
+            .iter()
+            .any(|s| s.sources.contains(&ArtifactKind::Evtx) && s.wants_event(provider, event_id))
     }
 
     /// Matches one rendered event-log record: like [`SignatureSet::match_text`], restricted to the signatures
     /// that want its provider and id. Event-scoped signatures without literals match on provider/id alone.
-    pub fn match_event(&self, provider: &str, event_id: u32, text: &str, scratch: &mut MatchScratch) -> Vec<RecordMatch> {
+    pub fn match_event(
+        &self,
+        provider: &str,
+        event_id: u32,
+        text: &str,
+        scratch: &mut MatchScratch,
+    ) -> Vec<RecordMatch> {
         self.match_scoped(ArtifactKind::Evtx, Some((provider, event_id)), text, scratch)
     }
 
