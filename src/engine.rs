@@ -58,6 +58,8 @@ pub struct TimelineEntry {
     pub path: String,
     /// Line.
     pub line: Option<u32>,
+    /// Event-log record number.
+    pub record_id: Option<u64>,
     /// Level.
     pub level: String,
     /// Signal names that tagged the record, comma-separated.
@@ -493,10 +495,11 @@ fn build_timeline(
     signals: &[Signal],
     clock: &LocalClock,
 ) -> Vec<TimelineEntry> {
-    let mut tagged: std::collections::BTreeMap<(&str, u32), Vec<&str>> = Default::default();
+    // Signals keyed by (path, line or record number).
+    let mut tagged: std::collections::BTreeMap<(&str, u64), Vec<&str>> = Default::default();
     for s in signals {
-        if let Some(line) = s.line {
-            tagged.entry((&s.path, line)).or_default().push(&s.name);
+        if let Some(at) = s.line.map(u64::from).or(s.record_id) {
+            tagged.entry((&s.path, at)).or_default().push(&s.name);
         }
     }
     let mut out = Vec::new();
@@ -504,13 +507,16 @@ fn build_timeline(
         for item in &o.timeline {
             let names = item
                 .line
-                .and_then(|l| tagged.get(&(o.entry.path.as_str(), l)))
+                .map(u64::from)
+                .or(item.record_id)
+                .and_then(|at| tagged.get(&(o.entry.path.as_str(), at)))
                 .map(|v| v.join(","))
                 .unwrap_or_default();
             out.push(TimelineEntry {
                 time: item.time.map(|t| rfc3339(clock.to_utc(t))),
                 path: o.entry.path.clone(),
                 line: item.line,
+                record_id: item.record_id,
                 level: item.level.as_str().to_string(),
                 signals: names,
                 text: item.text.clone(),

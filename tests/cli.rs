@@ -150,7 +150,7 @@ fn timeline_exports_every_record_in_utc_order() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<&str> = text.lines().collect();
-    assert_eq!(rows[0], "time,path,line,level,signals,text");
+    assert_eq!(rows[0], "time,path,line,record_id,level,signals,text");
     assert_eq!(rows.len() - 1, log.lines().count());
     let times: Vec<&str> = rows[1..].iter().map(|r| r.split(',').next().unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));

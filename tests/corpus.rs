@@ -206,3 +206,178 @@ fn a_bundle_of_the_whole_linux_corpus_is_analysed_with_every_member_accounted_fo
     let report = analyze_bytes("corpus.zip", common::zip_bundle(&refs), &Options::default()).unwrap().report;
     assert_eq!(report.inventory.len(), members.len());
 }
+
+// ================================================================ Windows: real event logs
+
+/// A golden event rendered from a corpus event log: which file, which record, and its values.
+struct GoldenEvent {
+    file: String,
+    record: u64,
+    provider: String,
+    event_id: u32,
+    /// `<Data>` values in order, with their `Name` when they have one.
+    data: Vec<(Option<String>, String)>,
+}
+
+/// Reads `event-xml/*.xml` (each names its source file and record number in a comment).
+fn golden_events(root: &Path) -> Vec<GoldenEvent> {
+    let mut out = Vec::new();
+    for path in files(&root.join("windows/event-xml"), "xml") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let comment = text.split("<!-- source file: ").nth(1).unwrap();
+        let (file, rest) = comment.split_once(" ; evtx_dump record ").unwrap();
+        let record: u64 = rest.split_whitespace().next().unwrap().parse().unwrap();
+        let provider = text.split("<Provider Name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let id_text = text.split("<EventID").nth(1).unwrap().split('>').nth(1).unwrap();
+        let event_id: u32 = id_text.split('<').next().unwrap().trim().parse().unwrap();
+        let mut data = Vec::new();
+        for piece in text.split("<Data").skip(1) {
+            let (attrs, body) = piece.split_once('>').unwrap();
+            let name = attrs.split("Name=\"").nth(1).map(|n| n.split('"').next().unwrap().to_string());
+            let value = if attrs.ends_with('/') {
+                String::new()
+            } else {
+                body.split("</Data>").next().unwrap().to_string()
+            };
+            data.push((name, unescape(&value)));
+        }
+        out.push(GoldenEvent { file: file.trim().to_string(), record, provider, event_id, data });
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Analyses one corpus event log placed where a Windows bundle keeps it, keeping the timeline.
+fn analyse_evtx(root: &Path, file: &str) -> snaptriage::Analysis {
+    let bytes = std::fs::read(root.join("evtx").join(file)).unwrap();
+    let member = format!("Windows/System32/winevt/Logs/{file}");
+    let bundle = common::zip_bundle(&[(member.as_str(), &bytes)]);
+    let opts = Options { keep_timeline: true, ..Options::default() };
+    analyze_bytes(file, bundle, &opts).unwrap()
+}
+
+#[test]
+fn every_corpus_event_log_is_read_and_damage_is_reported() {
+    let Some(root) = corpus() else { return };
+    let dirty = [
+        "omer-Application_no_crc32.evtx",
+        "omer-sample-with-zero-data-size-event.evtx",
+        "omer-sample_with_a_bad_chunk_magic.evtx",
+    ];
+    let all = files(&root.join("evtx"), "evtx");
+    assert_eq!(all.len(), 15);
+    for path in all {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let analysis = analyse_evtx(&root, &file);
+        let entry = &analysis.report.inventory[0];
+        assert_eq!(entry.kind, "evtx", "{file}");
+        if dirty.contains(&file.as_str()) {
+            assert_eq!(
+                entry.status,
+                snaptriage::inventory::MemberStatus::Partial,
+                "{file}: {}",
+                entry.detail
+            );
+            assert!(entry.detail.contains("problem"), "{file}: {}", entry.detail);
+        } else {
+            assert_eq!(entry.status, snaptriage::inventory::MemberStatus::Parsed, "{file}: {}", entry.detail);
+        }
+        assert!(!analysis.timeline.is_empty(), "{file}: no record read");
+        // None of these logs involves the backup extension.
+        assert!(analysis.report.findings.iter().all(|f| f.id != "vmsnapshot-crash"), "{file}");
+    }
+}
+
+#[test]
+fn real_application_crashes_are_recognised_with_their_program() {
+    let Some(root) = corpus() else { return };
+    let golden: Vec<GoldenEvent> = golden_events(&root)
+        .into_iter()
+        .filter(|g| {
+            (g.provider == "Application Error" && g.event_id == 1000)
+                || (g.provider == "Windows Error Reporting" && g.event_id == 1001)
+        })
+        .collect();
+    assert!(golden.len() >= 3, "expected Application Error and WER samples");
+    for g in golden {
+        let analysis = analyse_evtx(&root, &g.file);
+        let entry = analysis
+            .timeline
+            .iter()
+            .find(|e| e.record_id == Some(g.record))
+            .unwrap_or_else(|| panic!("{} #{}", g.file, g.record));
+        let crash_report = g.event_id == 1000
+            || g.data.get(2).is_some_and(|(_, v)| {
+                ["APPCRASH", "AppHangB1", "CLR20r3", "BEX", "BEX64"].contains(&v.as_str())
+            });
+        // The program is the first value (Application Error) or P1, the sixth (WER).
+        let program = if g.event_id == 1000 { &g.data[0].1 } else { &g.data[5].1 };
+        if crash_report {
+            assert!(
+                entry.signals.split(',').any(|s| s == "win.crash"),
+                "{} #{}: {:?}",
+                g.file,
+                g.record,
+                entry
+            );
+            assert!(
+                entry.text.contains(program.as_str()),
+                "{}: program {program} not in {}",
+                g.file,
+                entry.text
+            );
+        } else {
+            assert!(
+                !entry.signals.contains("win.crash"),
+                "{} #{}: not a crash report: {}",
+                g.file,
+                g.record,
+                entry.text
+            );
+        }
+    }
+}
+
+#[test]
+fn defender_detections_name_the_detected_path() {
+    let Some(root) = corpus() else { return };
+    let analysis = analyse_evtx(&root, "mdecrevoisier-ID1116-1117-Defender_threat_detected.evtx");
+    let detections: Vec<_> =
+        analysis.timeline.iter().filter(|e| e.signals.contains("win.av-detection")).collect();
+    assert_eq!(detections.len(), 6, "five 1116 and one 1117");
+    assert!(detections.iter().all(|e| e.text.contains("Path=")));
+    for g in golden_events(&root).into_iter().filter(|g| {
+        g.provider == "Microsoft-Windows-Windows Defender" && (g.event_id == 1116 || g.event_id == 1117)
+    }) {
+        let path = g.data.iter().find(|(n, _)| n.as_deref() == Some("Path")).map(|(_, v)| v.clone()).unwrap();
+        let analysis = analyse_evtx(&root, &g.file);
+        let entry = analysis.timeline.iter().find(|e| e.record_id == Some(g.record)).unwrap();
+        assert!(entry.signals.contains("win.av-detection"), "{entry:?}");
+        assert!(entry.text.contains(&format!("Path={path}")), "{}", entry.text);
+        assert!(
+            analysis.report.findings.iter().all(|f| f.id != "antivirus-interference"),
+            "unrelated detection flagged"
+        );
+    }
+}
+
+#[test]
+fn real_service_control_manager_events_carry_their_service() {
+    let Some(root) = corpus() else { return };
+    for g in golden_events(&root)
+        .into_iter()
+        .filter(|g| g.provider == "Service Control Manager" && [7000, 7023, 7031].contains(&g.event_id))
+    {
+        let analysis = analyse_evtx(&root, &g.file);
+        let entry = analysis.timeline.iter().find(|e| e.record_id == Some(g.record)).unwrap();
+        assert!(entry.signals.contains("win.service-failure"), "{entry:?}");
+        assert!(entry.text.contains(&g.data[0].1), "{}", entry.text);
+    }
+}

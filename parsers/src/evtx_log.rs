@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use evtx::err::EvtxError;
-use evtx::{EvtxChunkData, EvtxParser, EvtxRecord, ParserSettings};
+use evtx::{ChunkFlags, EvtxChunkData, EvtxParser, EvtxRecord, HeaderFlags, ParserSettings};
 
 use crate::guard::catch_panic;
 use crate::time::{parse_datetime_prefix, SourceTime};
@@ -197,7 +197,11 @@ fn scan<'k>(bytes: &[u8], keep: &'k dyn Fn(&str, u32) -> bool, limits: &EvtxLimi
             return scanner;
         }
     };
-    if !parser.header().validate_checksum() {
+    if parser.header().flags.contains(HeaderFlags::NO_CRC32) {
+        scanner.problem(
+            "file header: flagged NO_CRC32, no checksums stored (records read, not verified)".to_string(),
+        );
+    } else if !parser.header().validate_checksum() {
         scanner.problem("file header: CRC32 mismatch (chunks read anyway)".to_string());
     }
     let settings = Arc::new(ParserSettings::new().indent(false));
@@ -299,7 +303,11 @@ impl<'k> Scanner<'k> {
     fn read_chunk(&mut self, mut data: EvtxChunkData, settings: &Arc<ParserSettings>) {
         let number = data.number.unwrap_or(self.chunks);
         self.chunks = self.chunks.saturating_add(1);
-        if !data.validate_header_checksum() {
+        if data.header.flags.contains(ChunkFlags::NO_CRC32) {
+            self.problem(format!(
+                "chunk {number}: flagged NO_CRC32, no checksums stored (records read, not verified)"
+            ));
+        } else if !data.validate_header_checksum() {
             self.problem(format!("chunk {number}: header CRC32 mismatch (records read anyway)"));
         } else if !data.validate_data_checksum() {
             self.problem(format!("chunk {number}: record data CRC32 mismatch (records read anyway)"));

@@ -100,16 +100,17 @@ fn timeline(t: TimelineArgs) -> Result<u8> {
     let analysis = analyze_path(&t.bundle, &opts)?;
     let mut out = Output::open(t.output.as_deref())?;
     if t.format == TimelineFormat::Csv {
-        out.write(b"time,path,line,level,signals,text\n")?;
+        out.write(b"time,path,line,record_id,level,signals,text\n")?;
     }
     for e in analysis.timeline.iter().filter(|e| !t.signals_only || !e.signals.is_empty()) {
         let line = match t.format {
             TimelineFormat::Jsonl => serde_json::to_string(e)? + "\n",
             TimelineFormat::Csv => format!(
-                "{},{},{},{},{},{}\n",
+                "{},{},{},{},{},{},{}\n",
                 csv(e.time.as_deref().unwrap_or("")),
                 csv(&e.path),
                 e.line.map(|l| l.to_string()).unwrap_or_default(),
+                e.record_id.map(|r| r.to_string()).unwrap_or_default(),
                 e.level,
                 csv(&e.signals),
                 csv(&e.text)

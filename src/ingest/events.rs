@@ -35,9 +35,10 @@ pub(super) fn ingest_evtx(bytes: &[u8], cx: &IngestContext<'_>, out: &mut Member
         if cx.keep_timeline {
             out.timeline.push(TimelineItem {
                 line: None,
+                record_id: Some(event.record_id),
                 time: Some(event.time),
                 level: level_of(event),
-                text: crate::facts::clip(&text, 300),
+                text: crate::facts::clip(&text, 2000),
             });
         }
         for m in signatures.match_event(&event.provider, event.event_id, &text, &mut scratch) {
@@ -50,7 +51,7 @@ pub(super) fn ingest_evtx(bytes: &[u8], cx: &IngestContext<'_>, out: &mut Member
                 time: Some(event.time),
                 level: level_of(event),
                 prefix: Some(event.provider.clone()),
-                text: crate::facts::clip(&text, 600),
+                text: crate::facts::clip(&text, 1200),
                 head: String::new(),
                 about_backup: mentions_backup(&text),
                 captures: m.captures,

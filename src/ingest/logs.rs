@@ -122,6 +122,7 @@ impl<'c> LogScan<'c> {
         if self.cx.keep_timeline {
             out.timeline.push(TimelineItem {
                 line: Some(record.line),
+                record_id: None,
                 time,
                 level: record.level,
                 text: clip(record.first_line(), TIMELINE_CHARS),

@@ -97,6 +97,8 @@ impl SourceScan {
 pub struct TimelineItem {
     /// Line.
     pub line: Option<u32>,
+    /// Event-log record number.
+    pub record_id: Option<u64>,
     /// When.
     pub time: Option<SourceTime>,
     /// Level.

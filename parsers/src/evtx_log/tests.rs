@@ -457,8 +457,8 @@ const CORPUS_FILES: &[(&str, u64, &str)] = &[
     ("museum-BelkasoftCTF-Win10-System.evtx", 1766, "complete"),
     ("museum-RathbunVM-Win11-Application.evtx", 613, "complete"),
     ("museum-StolenSzechuan-Win2012R2-Application.evtx", 733, "complete"),
-    // Its header and chunk flags say "no CRC32" (0x4): nothing is wrong with it.
-    ("omer-Application_no_crc32.evtx", 17, "complete"),
+    // Its header and chunk flags say "no CRC32" (0x4): every record reads, but none can be verified.
+    ("omer-Application_no_crc32.evtx", 17, "partial"),
     ("omer-sample-with-zero-data-size-event.evtx", 449, "partial"),
     ("omer-sample_with_a_bad_chunk_magic.evtx", 301, "partial"),
     ("omer-system.evtx", 1881, "complete"),
@@ -482,6 +482,20 @@ fn corpus_files_give_their_record_counts_and_outcomes() {
         assert_eq!((scan.records_seen, kind(&scan.outcome)), (records, outcome), "{name}: {:?}", scan.errors);
         assert_eq!(scan.records_kept, 0);
     }
+}
+
+#[test]
+fn files_without_checksums_are_read_but_reported_unverified() {
+    let Some(bytes) = corpus("omer-Application_no_crc32.evtx") else { return };
+    let scan = read_evtx(&bytes, &keep_all, &no_limits());
+    assert_eq!(scan.events.len(), 17);
+    assert_eq!(
+        scan.errors,
+        [
+            "file header: flagged NO_CRC32, no checksums stored (records read, not verified)",
+            "chunk 0: flagged NO_CRC32, no checksums stored (records read, not verified)"
+        ]
+    );
 }
 
 #[test]
