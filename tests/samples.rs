@@ -4,21 +4,28 @@
 use std::path::{Path, PathBuf};
 
 use snaptriage::{analyze_bytes, Options};
-use snaptriage_fixtures::{bundle_bytes, bundle_file_name, linux_scenarios};
+use snaptriage_fixtures::{bundle_bytes, bundle_file_name, linux_scenarios, windows_scenarios, Scenario};
 
-fn sample_path(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/linux").join(file)
+/// Every scenario with the folder its bundle is checked in under.
+fn all_scenarios() -> Vec<(&'static str, Scenario)> {
+    let linux = linux_scenarios().into_iter().map(|s| ("linux", s));
+    linux.chain(windows_scenarios().into_iter().map(|s| ("windows", s))).collect()
+}
+
+fn sample_path(os: &str, file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(os).join(file)
 }
 
 #[test]
 fn every_sample_yields_exactly_its_expected_findings() {
     let mut failures = Vec::new();
-    for s in linux_scenarios() {
+    for (os, s) in all_scenarios() {
         let file = bundle_file_name(&s);
-        let bytes = std::fs::read(sample_path(&file)).unwrap_or_else(|e| {
+        let bytes = std::fs::read(sample_path(os, &file)).unwrap_or_else(|e| {
             panic!("{file}: {e} (run `cargo run -p snaptriage-fixtures --bin gen-samples`)")
         });
         let report = analyze_bytes(&file, bytes, &Options::default()).unwrap().report;
+        assert_eq!(report.bundle.os, os, "{file}");
         let mut got: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
         got.sort_unstable();
         let mut want = s.expected.clone();
@@ -47,9 +54,9 @@ fn every_sample_yields_exactly_its_expected_findings() {
 
 #[test]
 fn checked_in_samples_are_what_the_generator_writes() {
-    for s in linux_scenarios() {
+    for (os, s) in all_scenarios() {
         let file = bundle_file_name(&s);
-        let on_disk = std::fs::read(sample_path(&file)).unwrap_or_default();
+        let on_disk = std::fs::read(sample_path(os, &file)).unwrap_or_default();
         assert!(
             on_disk == bundle_bytes(&s),
             "{file} is stale: run `cargo run -p snaptriage-fixtures --bin gen-samples`"
@@ -82,4 +89,28 @@ fn there_is_a_sample_for_every_linux_finding() {
     }
     let healthy = linux_scenarios().iter().filter(|s| s.expected.is_empty()).count();
     assert!(healthy >= 2);
+}
+
+#[test]
+fn there_is_a_sample_for_every_windows_finding() {
+    let covered: Vec<&str> = windows_scenarios().iter().flat_map(|s| s.expected.clone()).collect();
+    for id in [
+        "vmsnapshot-crash",
+        "antivirus-interference",
+        "app-control-block",
+        "vss-failure",
+        "com-msdtc-failure",
+        "vcredist-install-failed",
+        "bitlocker-locked",
+        "tls-channel-failure",
+        "dotnet-missing",
+        "agent-not-running",
+        "wireserver-unreachable",
+        "dhcp-disabled",
+        "extension-failed",
+        "vmsnapshot-failed",
+        "snapshot-timeout",
+    ] {
+        assert!(covered.contains(&id), "no Windows sample for {id}");
+    }
 }
