@@ -162,7 +162,7 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
     };
     out.entry.bytes = bytes.data.len() as u64;
     if member.kind == ArtifactKind::Evtx {
-        let result = events::ingest_evtx(&bytes.data, cx, &mut out);
+        let result = events::ingest_evtx(bytes.data, cx, &mut out);
         let truncated = bytes.truncated.map(|why| (false, why));
         (out.entry.status, out.entry.detail) = match result.problem.or(truncated) {
             None => (MemberStatus::Parsed, result.detail),
