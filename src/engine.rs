@@ -1,6 +1,5 @@
 //! The pipeline: intake → parse (parallel) → timeline → facts → signals → diagnoses → report.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -415,12 +414,13 @@ fn diagnose(
     windows: bool,
 ) -> Vec<Finding> {
     let catalog = Catalog::get();
-    let mut cx = Context { signals, facts, sources, reference, decided: BTreeSet::new(), windows };
+    let mut cx = Context { signals, facts, sources, reference, decided: Default::default(), windows };
     let mut findings = Vec::new();
     for d in diagnoses::registry() {
         if let Some(draft) = d.diagnose(&cx) {
-            cx.decided.insert(d.id());
-            findings.push(finish(d.id(), d.rule(), draft, catalog));
+            let finding = finish(d.id(), d.rule(), draft, catalog);
+            cx.decided.insert(d.id(), finding.severity);
+            findings.push(finding);
         }
     }
     sort_findings(&mut findings);

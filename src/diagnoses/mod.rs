@@ -12,7 +12,7 @@ mod snapshot;
 mod windows;
 mod windows_facts;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -115,8 +115,8 @@ pub struct Context<'a> {
     pub sources: &'a [SourceInfo],
     /// "Now" for the bundle: collection time, else the newest timestamp seen.
     pub reference: Option<DateTime<Utc>>,
-    /// Finding ids already decided (diagnoses run in registry order).
-    pub decided: BTreeSet<&'static str>,
+    /// Finding ids already decided (diagnoses run in registry order), with their severity.
+    pub decided: BTreeMap<&'static str, Severity>,
     /// The bundle is from a Windows guest.
     pub windows: bool,
 }

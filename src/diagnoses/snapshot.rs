@@ -104,7 +104,7 @@ impl Diagnosis for SnapshotTimeout {
         let late_status: Vec<&ExtensionStatusFact> =
             backup_statuses(cx).filter(|s| status_has(s, LATE_CODES, &[402])).collect();
         let transitioning =
-            if cx.decided.contains("fsfreeze-failed") { None } else { stuck_transitioning(cx) };
+            if cx.decided.contains_key("fsfreeze-failed") { None } else { stuck_transitioning(cx) };
         if explicit.is_empty()
             && killed.is_empty()
             && stuck.is_empty()
@@ -317,11 +317,16 @@ impl Diagnosis for VmSnapshotFailed {
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let last_ok = last_success(cx);
         let failures = collect_failures(cx, last_ok);
-        let specific_decided = SPECIFIC.iter().any(|id| cx.decided.contains(id));
+        // A crash explains the failure only when it came just before it (critical); an earlier crash does not.
+        let explains = |id: &str| match cx.decided.get(id) {
+            Some(sev) => id != "vmsnapshot-crash" || *sev == Severity::Critical,
+            None => false,
+        };
+        let specific_decided = SPECIFIC.iter().any(|id| explains(id));
         let unexplained: Vec<&Failure> = failures
             .iter()
             .filter(|f| match f.code.as_deref().and_then(claimed_by) {
-                Some(owner) => !cx.decided.contains(owner),
+                Some(owner) => !cx.decided.contains_key(owner),
                 None => f.code.is_some() || !specific_decided,
             })
             .collect();

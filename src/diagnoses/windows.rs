@@ -86,6 +86,8 @@ impl Diagnosis for VmSnapshotCrash {
         }
         let failures = backup_failure_times(cx);
         let window = Duration::minutes(CRASH_WINDOW_MINUTES);
+        // Application Error, WER and .NET events of one crash arrive within seconds: count crashes, not events.
+        let crash_count = super::bursts(&crashes, Duration::minutes(2)).len();
         let (tied, untied) = split_by_failures(crashes, &failures, window, Duration::zero());
         let mut evidence = evidence_of(tied.iter().chain(&untied).copied());
         evidence.extend(failing_statuses(cx));
@@ -93,7 +95,7 @@ impl Diagnosis for VmSnapshotCrash {
             let (t, f) = (first.time?, failure_near(&failures, first.time?, window, Duration::zero())?);
             let summary = format!(
                 "IaaSBcdrExtension.exe crashed {} time(s); the crash at {} came {} before the snapshot failed.",
-                tied.len() + untied.len(),
+                crash_count,
                 crate::timeline::rfc3339(t),
                 human_duration(f - t)
             );
@@ -107,7 +109,7 @@ impl Diagnosis for VmSnapshotCrash {
         }
         let summary = format!(
             "IaaSBcdrExtension.exe crashed {} time(s), with no snapshot failure within 30 min after.",
-            untied.len()
+            crash_count
         );
         Some(Draft {
             severity: Some(Severity::Warning),
