@@ -35,6 +35,15 @@ const PATHS: &[&str] = &[
     "var/log/dmesg",
     "results.txt",
     "nested/inner.tar.gz",
+    "WindowsAzure/Logs/WaAppAgent.log",
+    "WindowsAzure/Logs/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.92.0/IaaSBcdrExtension0.log",
+    "WindowsAzure/Logs/AggregateStatus/aggregatestatus.json",
+    "Packages/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.92.0/Status/3.status",
+    "Packages/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.92.0/Status/HeartBeat.Json",
+    "Windows/System32/winevt/Logs/Application.evtx",
+    "Windows/System32/config/SOFTWARE",
+    "Windows/System32/config/SYSTEM",
+    "vssadmin_list_writers.txt",
 ];
 
 fn member_content() -> impl Strategy<Value = Vec<u8>> {
@@ -48,7 +57,44 @@ fn member_content() -> impl Strategy<Value = Vec<u8>> {
         }),
         Just(br#"[{"version":1.0,"timestampUTC":"2024-03-15T19:30:00Z","status":{"status":"success","code":"300"}}]"#.to_vec()),
         Just(b"<Extensions><Plugins><Plugin name=\"x\" version=\"1\" state=\"uninstall\"/></Plugins>".to_vec()),
+        // Real headers with damaged bodies: an event log and a registry hive cut and flipped at random.
+        (any::<usize>(), any::<u8>()).prop_map(|(at, x)| damaged(evtx_sample(), at, x)),
+        (any::<usize>(), any::<u8>()).prop_map(|(at, x)| damaged(hive_sample(), at, x)),
     ]
+}
+
+fn evtx_sample() -> Vec<u8> {
+    use chrono::TimeZone;
+    let t = chrono::Utc.with_ymd_and_hms(2024, 3, 15, 12, 0, 0).unwrap();
+    let events: Vec<_> = (0..40)
+        .map(|i| {
+            snaptriage_fixtures::evtx::EventSpec::new(
+                "Application Error",
+                1000,
+                "Application",
+                "vm",
+                t + chrono::Duration::minutes(i),
+            )
+            .named(vec![("AppName", "IaaSBcdrExtension.exe"), ("ExceptionCode", "c0000005")])
+        })
+        .collect();
+    snaptriage_fixtures::evtx::write_evtx(&events)
+}
+
+fn hive_sample() -> Vec<u8> {
+    use snaptriage_fixtures::regf::{write_hive, Data, Key};
+    let mut root = Key::new("ROOT", 133_500_000_000_000_000);
+    root.insert("Microsoft\\Virtual Machine\\Guest", "GuestAgentVersion", Data::Sz("2.7.41491.1149".into()));
+    root.insert("Select", "Current", Data::Dword(1));
+    write_hive(&root)
+}
+
+/// `bytes` cut at a random length and with one byte flipped.
+fn damaged(mut bytes: Vec<u8>, at: usize, x: u8) -> Vec<u8> {
+    let n = bytes.len();
+    bytes[at % n] ^= x | 1;
+    bytes.truncate(n / 2 + at % (n / 2));
+    bytes
 }
 
 proptest! {
