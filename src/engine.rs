@@ -18,7 +18,7 @@ use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
 use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
 use crate::report::{sort_findings, BundleInfo, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION};
-use crate::signals::{load_signatures, SignatureFileError, SignatureSet, BUILTIN_SIGNATURES};
+use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
 use crate::timeline::{pair_votes, parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
 
 /// Most evidence items a finding carries (the oldest half and the newest half are kept).
@@ -78,7 +78,7 @@ pub struct Analysis {
 
 /// Compiles the built-in signatures plus the extra files.
 pub fn signature_set(extra: &[(String, String)]) -> Result<SignatureSet, SignatureFileError> {
-    let mut all = load_signatures("built-in signatures", BUILTIN_SIGNATURES)?;
+    let mut all = builtin_signatures()?;
     for (origin, text) in extra {
         let more = load_signatures(origin, text)?;
         for s in &more {

@@ -27,7 +27,9 @@ struct DiagnosisRow {
 /// Prints the rules.
 pub fn run(args: RulesArgs) -> Result<u8> {
     if args.format == RulesFormat::Toml {
-        print!("{BUILTIN_SIGNATURES}");
+        for (name, text) in BUILTIN_SIGNATURES {
+            print!("# ---- {name}\n{text}");
+        }
         return Ok(EXIT_CLEAN);
     }
     let mut extra = Vec::new();

@@ -4,11 +4,26 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::Signature;
+use super::{MessageTemplate, Signature};
 use crate::intake::ArtifactKind;
 
-/// The signatures shipped in the binary.
-pub const BUILTIN_SIGNATURES: &str = include_str!("signatures.toml");
+/// The signature files shipped in the binary, by name: one file per family of sources.
+pub const BUILTIN_SIGNATURES: &[(&str, &str)] = &[
+    ("agent.toml", include_str!("builtin/agent.toml")),
+    ("backup.toml", include_str!("builtin/backup.toml")),
+    ("kernel.toml", include_str!("builtin/kernel.toml")),
+    ("windows.toml", include_str!("builtin/windows.toml")),
+];
+
+/// Every built-in signature, in file order.
+pub fn builtin_signatures() -> Result<Vec<Signature>, SignatureFileError> {
+    let mut all = Vec::new();
+    for (name, text) in BUILTIN_SIGNATURES {
+        all.extend(load_signatures(&format!("built-in {name}"), text)?);
+    }
+    check_unique(&all, "built-in signatures")?;
+    Ok(all)
+}
 
 /// Why a signature file was rejected.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +62,18 @@ struct RawSignature {
     providers: Vec<String>,
     #[serde(default)]
     event_ids: Vec<u32>,
+    family: Option<String>,
+    versions: Option<String>,
+    #[serde(default)]
+    template: Vec<RawTemplate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    text: String,
+    level: Option<String>,
+    versions: Option<String>,
 }
 
 /// Parses a signature file. `origin` names it in errors.
@@ -94,14 +121,29 @@ pub fn load_signatures(origin: &str, text: &str) -> Result<Vec<Signature>, Signa
             regex,
             providers: s.providers,
             event_ids: s.event_ids,
+            family: s.family,
+            versions: s.versions,
+            templates: s
+                .template
+                .into_iter()
+                .map(|t| MessageTemplate { text: t.text, level: t.level, versions: t.versions })
+                .collect(),
         });
     }
-    let mut ids: Vec<&str> = out.iter().map(|s| s.id.as_str()).collect();
-    ids.sort_unstable();
-    if let Some(dup) = ids.windows(2).find(|w| w[0] == w[1]) {
-        return Err(err(format!("signature id `{}` appears twice", dup[0])));
-    }
+    check_unique(&out, origin)?;
     Ok(out)
+}
+
+fn check_unique(signatures: &[Signature], origin: &str) -> Result<(), SignatureFileError> {
+    let mut ids: Vec<&str> = signatures.iter().map(|s| s.id.as_str()).collect();
+    ids.sort_unstable();
+    match ids.windows(2).find(|w| w[0] == w[1]) {
+        Some(dup) => Err(SignatureFileError {
+            origin: origin.to_string(),
+            message: format!("signature id `{}` appears twice", dup[0]),
+        }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -110,8 +152,8 @@ mod tests {
 
     #[test]
     fn builtin_signatures_load() {
-        let sigs = load_signatures("built-in", BUILTIN_SIGNATURES).unwrap();
-        assert!(sigs.len() > 40, "{}", sigs.len());
+        let sigs = builtin_signatures().unwrap();
+        assert!(sigs.len() > 100, "{}", sigs.len());
     }
 
     #[test]

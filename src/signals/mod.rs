@@ -7,7 +7,7 @@
 mod file;
 mod matcher;
 
-pub use file::{load_signatures, SignatureFileError, BUILTIN_SIGNATURES};
+pub use file::{builtin_signatures, load_signatures, SignatureFileError, BUILTIN_SIGNATURES};
 pub use matcher::{MatchScratch, RecordMatch, SignatureSet};
 
 use std::collections::BTreeMap;
@@ -38,6 +38,23 @@ pub struct Signature {
     pub providers: Vec<String>,
     /// Event ids it applies to.
     pub event_ids: Vec<u32>,
+    /// The message family it belongs to in the agent-message catalog (`wire.http-failure`).
+    pub family: Option<String>,
+    /// The agent versions whose code writes the messages it matches (`2.2.0 - 2.15.0.1`).
+    pub versions: Option<String>,
+    /// The message templates it is meant to match, as the agent's code writes them.
+    pub templates: Vec<MessageTemplate>,
+}
+
+/// One message as a version range of the agent writes it: the catalog behind a signature.
+#[derive(Debug, Clone)]
+pub struct MessageTemplate {
+    /// The message with its variable parts filled in with realistic values.
+    pub text: String,
+    /// The level the agent logs it at (`INFO`, `WARNING`, `ERROR`, `VERBOSE`).
+    pub level: Option<String>,
+    /// The versions that write it, when narrower than the signature's (`2.2.0 - 2.2.44`).
+    pub versions: Option<String>,
 }
 
 impl Signature {
