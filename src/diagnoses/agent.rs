@@ -2,7 +2,10 @@
 
 use chrono::Duration;
 
-use super::{bursts, evidence_of, span, Context, Diagnosis, Draft, Signal};
+use super::{
+    answered_status, attempts, bursts, covered_span, distinct_events, evidence_of, latest_after, network, span,
+    Context, Diagnosis, Draft, Signal,
+};
 use crate::facts::version::compare_versions;
 use crate::intake::ArtifactKind;
 use crate::report::{Confidence, Evidence, Severity};
@@ -280,6 +283,25 @@ impl Diagnosis for ConfigBlocksExtensions {
 const GOAL_STATE_REPEATS: usize = 3;
 const GOAL_STATE_MINUTES: i64 = 10;
 
+/// Signals of the agent failing on its goal state where the server answered (so not a network failure).
+const GOAL_STATE_FAILURES: &[&str] =
+    &["agent.goal-state-broken", "goal-state.server-error", "goal-state.invalid", "hostplugin.failure"];
+
+/// The distinct goal-state failures of a bundle: the agent's own processing errors, documents the server
+/// refused or that do not parse, HostGAPlugin channel errors, and WireServer calls answered with an HTTP
+/// error. A 410 Gone during a refresh is routine and left out.
+pub fn goal_state_failures<'s>(cx: &'s Context<'_>) -> Vec<&'s Signal> {
+    let answered = |s: &&Signal| match network::wire_failure_kind(s) {
+        network::WireFailure::Answered(code) => code != 410,
+        _ => false,
+    };
+    let wire = cx.any_of(&["wire.failure", "wire.goal-state-failure", "wire.status-upload-failure"]).filter(answered);
+    let own = cx.any_of(GOAL_STATE_FAILURES).filter(|s| answered_status(s) != Some(410));
+    let mut all: Vec<&Signal> = own.chain(wire).collect();
+    all.sort_by_key(|s| (s.time.is_none(), s.time, s.path.clone(), s.line));
+    distinct_events(&all)
+}
+
 /// `agent-goal-state-failing`.
 pub struct GoalStateFailing;
 
@@ -289,44 +311,176 @@ impl Diagnosis for GoalStateFailing {
     }
 
     fn rule(&self) -> &'static str {
-        "The agent cannot process goal states: its own goal-state files are missing or stale, or it hits exceptions \
-         processing extensions. 3+ occurrences or a span of 10 min or more is an error; fewer is a warning."
+        "The agent cannot process goal states: its own goal-state files are missing or stale, it hits exceptions \
+         processing extensions, the WireServer or HostGAPlugin answers a goal-state document with an HTTP error \
+         (400/403/404/500; 410 Gone during a refresh is routine), or a document is malformed. Telemetry mirrors \
+         count once. 3+ distinct failures or a span of 10 min or more (a periodic summary stands for its hour) \
+         is an error, lowered to a warning when a goal state is fetched afterwards; fewer is a warning, and a \
+         single one followed by a fetched goal state is nothing."
     }
 
     fn signals(&self) -> &'static [&'static str] {
-        &["agent.goal-state-broken"]
+        &[
+            "agent.goal-state-broken",
+            "goal-state.server-error",
+            "goal-state.invalid",
+            "hostplugin.failure",
+            "wire.failure",
+            "wire.goal-state-failure",
+            "wire.status-upload-failure",
+            "agent.goal-state-ok",
+        ]
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let broken: Vec<&Signal> = cx.named("agent.goal-state-broken").collect();
+        let broken = goal_state_failures(cx);
         if broken.is_empty() {
             return None;
         }
-        let lasting = span(&broken).unwrap_or_else(Duration::zero);
-        let persistent =
-            broken.len() >= GOAL_STATE_REPEATS || lasting >= Duration::minutes(GOAL_STATE_MINUTES);
+        let lasting = covered_span(&broken);
+        let persistent = broken.len() >= GOAL_STATE_REPEATS || lasting >= Duration::minutes(GOAL_STATE_MINUTES);
+        let last = broken.iter().filter_map(|s| s.time).max();
+        let recovered = last.and_then(|l| latest_after(cx, &["agent.goal-state-ok", "wire.recovered"], l));
+        let only_host_plugin = broken.iter().all(|s| &*s.name == "hostplugin.failure");
+        if !persistent && recovered.is_some() && (broken.len() == 1 || only_host_plugin) {
+            return None;
+        }
         let stale = broken.iter().any(|s| s.mentions("is missing"));
-        let summary = format!(
-            "The agent failed to process its goal state {} time(s){}{}.",
+        let statuses: Vec<String> = {
+            let mut v: Vec<String> = broken.iter().filter_map(|s| answered_status(s)).map(|c| c.to_string()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let invalid = broken.iter().any(|s| &*s.name == "goal-state.invalid");
+        let mut summary = format!(
+            "The agent failed to get or process its goal state {} time(s){}",
             broken.len(),
             if lasting > Duration::zero() {
                 format!(" over {}", human_duration(lasting))
             } else {
                 String::new()
-            },
-            if stale { "; its goal-state files under /var/lib/waagent are missing or stale" } else { "" }
+            }
         );
-        let (severity, confidence) = if persistent {
-            (Severity::Error, Confidence::High)
-        } else {
-            (Severity::Warning, Confidence::Medium)
+        if !statuses.is_empty() {
+            summary.push_str(&format!(
+                "; the server answered HTTP {} (the network path works: this is a goal-state or settings \
+                 problem, not a firewall one)",
+                statuses.join("/")
+            ));
+        }
+        if invalid {
+            summary.push_str("; a goal-state document is malformed");
+        }
+        if only_host_plugin {
+            summary.push_str("; every failure is on the HostGAPlugin channel (port 32526)");
+        }
+        if stale {
+            summary.push_str("; its goal-state files under /var/lib/waagent are missing or stale");
+        }
+        if recovered.is_some() {
+            summary.push_str("; it fetched a goal state again afterwards");
+        }
+        summary.push('.');
+        let (severity, confidence) = match (persistent, recovered.is_some()) {
+            (true, false) => (Severity::Error, Confidence::High),
+            (true, true) => (Severity::Warning, Confidence::Medium),
+            (false, _) => (Severity::Warning, Confidence::Low),
         };
-        Some(Draft {
-            severity: Some(severity),
-            confidence,
-            summary,
-            evidence: evidence_of(broken),
-            error_codes: None,
-        })
+        let mut evidence = evidence_of(broken);
+        evidence.extend(evidence_of(recovered));
+        Some(Draft { severity: Some(severity), confidence, summary, evidence, error_codes: None })
+    }
+}
+
+/// `agent-protocol-not-ready`.
+pub struct ProtocolNotReady;
+
+impl Diagnosis for ProtocolNotReady {
+    fn id(&self) -> &'static str {
+        "agent-protocol-not-ready"
+    }
+
+    fn rule(&self) -> &'static str {
+        "The agent keeps retrying protocol / endpoint detection and never obtains an endpoint or a goal state \
+         afterwards. Steps aside when wireserver-unreachable, dhcp-disabled or agent-goal-state-failing already \
+         explains it (the cause is named there). 3+ distinct retries or 10 min: error; fewer: warning."
+    }
+
+    fn signals(&self) -> &'static [&'static str] {
+        &["agent.protocol-not-ready", "agent.endpoint-obtained", "agent.goal-state-ok"]
+    }
+
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
+        let raw: Vec<&Signal> = cx.named("agent.protocol-not-ready").collect();
+        let retries = distinct_events(&raw);
+        let last = retries.iter().filter_map(|s| s.time).max()?;
+        if latest_after(cx, &["agent.endpoint-obtained", "agent.goal-state-ok"], last).is_some() {
+            return None;
+        }
+        if ["wireserver-unreachable", "dhcp-disabled", "agent-goal-state-failing"]
+            .iter()
+            .any(|id| cx.decided.get(id).is_some_and(|s| *s <= Severity::Warning))
+        {
+            return None;
+        }
+        let lasting = covered_span(&retries);
+        let counter = retries.iter().filter_map(|s| attempts(s)).max().unwrap_or(0);
+        let persistent = retries.len() >= GOAL_STATE_REPEATS
+            || lasting >= Duration::minutes(GOAL_STATE_MINUTES)
+            || counter >= GOAL_STATE_REPEATS as u64;
+        let mut summary = format!(
+            "The agent retried protocol detection {} time(s){} and never obtained the WireServer endpoint or a \
+             goal state afterwards",
+            retries.len(),
+            if lasting > Duration::zero() { format!(" over {}", human_duration(lasting)) } else { String::new() }
+        );
+        if counter > 0 {
+            summary.push_str(&format!(" (its retry counter reached {counter})"));
+        }
+        summary.push('.');
+        let (severity, confidence) =
+            if persistent { (Severity::Error, Confidence::Medium) } else { (Severity::Warning, Confidence::Low) };
+        Some(Draft { severity: Some(severity), confidence, summary, evidence: evidence_of(retries), error_codes: None })
+    }
+}
+
+/// `agent-certificates-failing`.
+pub struct CertificatesFailing;
+
+impl Diagnosis for CertificatesFailing {
+    fn id(&self) -> &'static str {
+        "agent-certificates-failing"
+    }
+
+    fn rule(&self) -> &'static str {
+        "The agent's own certificate set-up fails (transport certificate generation, openssl errors, the goal \
+         state's certificates not retrievable). Telemetry mirrors count once; 2+ distinct failures: error; one: \
+         warning. Certificates without a private key are routine."
+    }
+
+    fn signals(&self) -> &'static [&'static str] {
+        &["agent.cert-failure"]
+    }
+
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
+        let raw: Vec<&Signal> = cx.named("agent.cert-failure").collect();
+        let failures = distinct_events(&raw);
+        if failures.is_empty() {
+            return None;
+        }
+        let lasting = covered_span(&failures);
+        let summary = format!(
+            "The agent failed to set up its certificates {} time(s){}: without them it cannot decrypt extension \
+             settings or talk securely to the WireServer.",
+            failures.len(),
+            if lasting > Duration::zero() { format!(" over {}", human_duration(lasting)) } else { String::new() }
+        );
+        let (severity, confidence) = if failures.len() >= 2 {
+            (Severity::Error, Confidence::Medium)
+        } else {
+            (Severity::Warning, Confidence::Low)
+        };
+        Some(Draft { severity: Some(severity), confidence, summary, evidence: evidence_of(failures), error_codes: None })
     }
 }

@@ -289,11 +289,12 @@ impl Diagnosis for SettingsUndecryptable {
 
     fn rule(&self) -> &'static str {
         "The backup extension (or the agent for it) cannot decrypt protected settings or load their certificate, \
-         or it ends with FailedHandlerGuestAgentCertificateNotFound (16)."
+         it ends with FailedHandlerGuestAgentCertificateNotFound (16), or the agent cannot decrypt the goal \
+         state's certificates (CMS / .p7m, no supported cipher)."
     }
 
     fn signals(&self) -> &'static [&'static str] {
-        &["snap.settings-undecryptable", "snap.status-code", "snap.ext-error"]
+        &["snap.settings-undecryptable", "settings.undecryptable", "snap.status-code", "snap.ext-error"]
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
@@ -314,16 +315,32 @@ impl Diagnosis for SettingsUndecryptable {
                 s.ext_error.as_deref().is_some_and(|e| SETTINGS_CODES.contains(&e)) || s.code == Some(16)
             })
             .collect();
-        if direct.is_empty() && coded.is_empty() && statuses.is_empty() {
+        // The agent failing to decrypt the goal state's certificates leaves every extension's protected
+        // settings unreadable, the backup extension's included.
+        let raw_agent: Vec<&Signal> = cx.named("settings.undecryptable").collect();
+        let agent_side = super::distinct_events(&raw_agent);
+        if direct.is_empty() && coded.is_empty() && statuses.is_empty() && agent_side.is_empty() {
             return None;
         }
-        let mut evidence = evidence_of(direct.iter().chain(&coded).copied());
+        let mut evidence = evidence_of(direct.iter().chain(&coded).chain(&agent_side).copied());
         evidence.extend(statuses.iter().map(|s| s.evidence()));
-        let summary = format!(
-            "The backup extension could not decrypt its protected settings ({} log line(s), {} status file(s)).",
-            direct.len() + coded.len(),
-            statuses.len()
-        );
+        let mut summary = if direct.is_empty() && coded.is_empty() && statuses.is_empty() {
+            format!(
+                "The agent could not decrypt the certificates of its goal state ({} time(s)), so no extension can \
+                 read its protected settings",
+                agent_side.len()
+            )
+        } else {
+            format!(
+                "The backup extension could not decrypt its protected settings ({} log line(s), {} status file(s))",
+                direct.len() + coded.len(),
+                statuses.len()
+            )
+        };
+        if !agent_side.is_empty() && !(direct.is_empty() && coded.is_empty() && statuses.is_empty()) {
+            summary.push_str("; the agent failed to decrypt the goal state's certificates too");
+        }
+        summary.push('.');
         Some(Draft { severity: None, confidence: Confidence::High, summary, evidence, error_codes: None })
     }
 }

@@ -169,6 +169,8 @@ pub fn registry() -> Vec<Box<dyn Diagnosis>> {
         Box::new(agent::GoalStateFailing),
         Box::new(network::WireServerUnreachable),
         Box::new(network::DhcpDisabled),
+        Box::new(agent::ProtocolNotReady),
+        Box::new(agent::CertificatesFailing),
         Box::new(network::StorageUnreachable),
         Box::new(extensions::PythonUnsupported),
         Box::new(extensions::ExtensionFailed),
@@ -250,4 +252,115 @@ pub fn describe_ext_code(name: &str) -> String {
         Some(c) => format!("{} ({})", c.name, c.value),
         None => name.to_string(),
     }
+}
+
+/// Telemetry mirrors closer than this to the line they repeat are the same event.
+const MIRROR_WINDOW_SECONDS: i64 = 5;
+/// How much of a message must repeat for a telemetry line to count as its mirror.
+const MIRROR_PREFIX_CHARS: usize = 48;
+
+/// The message a telemetry echo carries (`Event: name=…, op=…, message=<this>, duration=…`).
+pub fn telemetry_message(s: &Signal) -> Option<&str> {
+    if let Some(m) = s.capture("message") {
+        return Some(m);
+    }
+    let text = s.text.as_str();
+    let at = text.find("Event: name=")?;
+    let rest = &text[at..];
+    let msg = &rest[rest.find("message=")? + "message=".len()..];
+    Some(msg.split(", duration=").next().unwrap_or(msg))
+}
+
+/// The signals with the agent's telemetry mirrors of another signal in the set removed: the agent often
+/// writes one failure twice (its own log line and an `Event: name=… message=…` copy), and that is one event.
+pub fn distinct_events<'s>(signals: &[&'s Signal]) -> Vec<&'s Signal> {
+    let near = |a: &Signal, b: &Signal| match (a.time, b.time) {
+        (Some(x), Some(y)) => (x - y).num_seconds().abs() <= MIRROR_WINDOW_SECONDS,
+        _ => a.path == b.path && a.line.zip(b.line).is_some_and(|(x, y)| x.abs_diff(y) <= 3),
+    };
+    let key = |m: &str| -> String {
+        m.trim().chars().filter(|c| !c.is_whitespace()).take(MIRROR_PREFIX_CHARS).collect::<String>()
+    };
+    let mut out: Vec<&Signal> = Vec::with_capacity(signals.len());
+    for (i, s) in signals.iter().enumerate() {
+        let mirror = telemetry_message(s).map(key).filter(|k| k.len() >= 12).is_some_and(|k| {
+            signals.iter().enumerate().any(|(j, o)| {
+                j != i
+                    && near(s, o)
+                    && telemetry_message(o).is_none()
+                    && o.text.chars().filter(|c| !c.is_whitespace()).collect::<String>().contains(&k)
+            })
+        });
+        let repeat = !mirror
+            && out.iter().any(|o| {
+                o.path == s.path && o.line == s.line && o.record_id == s.record_id && o.time == s.time
+            });
+        if !mirror && !repeat {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The HTTP status a server answered with, when the record says one (`Status Code 404`, `[404: Not Found]`,
+/// `HTTP 503`, `ResourceGoneError`), from the `http_status` capture or the text.
+pub fn answered_status(s: &Signal) -> Option<u16> {
+    if let Some(c) = s.capture("http_status").and_then(|c| c.parse().ok()) {
+        return Some(c);
+    }
+    static STATUS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = STATUS.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)(?:status code:? ?|\[|http error:? ?|\bhttp/1\.[01] |\bstatus[=:] ?|response(?: code)?:? ?)(?P<code>[1-5]\d\d)\b(?:[:\]]| [A-Za-z])?",
+        )
+        .expect("status regex")
+    });
+    let text = format!("{} {}", s.head, s.text);
+    if text.contains("ResourceGoneError") {
+        return Some(410);
+    }
+    re.captures(&text).and_then(|c| c.name("code")).and_then(|m| m.as_str().parse().ok())
+}
+
+/// True for statuses that mean the server is overloaded or throttling rather than refusing the request.
+pub fn is_throttling_status(code: u16) -> bool {
+    matches!(code, 429 | 503)
+}
+
+/// The retry or attempt counter a record carries (`retry=332`, `6 attempts made`, `UpdateGSErrors: 57`).
+pub fn attempts(s: &Signal) -> Option<u64> {
+    for name in ["attempts", "gs_errors", "retry", "count"] {
+        if let Some(n) = s.capture(name).and_then(|c| c.parse().ok()) {
+            return Some(n);
+        }
+    }
+    static COUNTER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = COUNTER.get_or_init(|| {
+        regex::Regex::new(r"(?i)(?:retry[= ](?P<a>\d+)|(?P<b>\d+) attempts made|\[count=(?P<c>\d+)\])")
+            .expect("counter regex")
+    });
+    let c = re.captures(&s.text)?;
+    ["a", "b", "c"].iter().find_map(|g| c.name(g)).and_then(|m| m.as_str().parse().ok())
+}
+
+/// True when the record is a periodic summary (`[PERIODIC]`), written once a period however often the
+/// failure recurred in it.
+pub fn is_periodic(s: &Signal) -> bool {
+    s.text.contains("[PERIODIC]") || s.head.contains("[PERIODIC]")
+}
+
+/// How long a set of failures covers: from the first to the last, where a periodic summary stands for
+/// the hour before it.
+pub fn covered_span(signals: &[&Signal]) -> Duration {
+    let plain = span(signals).unwrap_or_else(Duration::zero);
+    if signals.iter().any(|s| is_periodic(s)) {
+        plain.max(Duration::hours(1))
+    } else {
+        plain
+    }
+}
+
+/// The newest dated signal among `names` that comes after `after`.
+pub fn latest_after<'s>(cx: &'s Context<'_>, names: &'s [&'s str], after: DateTime<Utc>) -> Option<&'s Signal> {
+    cx.any_of(names).filter(|s| s.time.is_some_and(|t| t > after)).last()
 }

@@ -2,17 +2,72 @@
 
 use chrono::Duration;
 
-use super::{decoded_codes, describe_ext_code, evidence_of, span, Context, Diagnosis, Draft, Signal};
+use super::{
+    answered_status, attempts, covered_span, decoded_codes, describe_ext_code, distinct_events, evidence_of,
+    is_periodic, is_throttling_status, Context, Diagnosis, Draft, Signal,
+};
 use crate::facts::ExtensionStatusFact;
 use crate::report::{Confidence, Evidence, Severity};
 use crate::timeline::human_duration;
 
-/// This many WireServer failures, or failures spanning `SUSTAINED_MINUTES`, are an outage, not a blip.
+/// This many distinct WireServer failures, or failures covering `SUSTAINED_MINUTES`, are an outage, not a blip.
 const SUSTAINED_COUNT: usize = 5;
 const SUSTAINED_MIN_COUNT: usize = 3;
 const SUSTAINED_MINUTES: i64 = 10;
+/// A retry counter this high inside one record (`retry=332`, `UpdateGSErrors: 57`) is itself a lasting outage.
+const SUSTAINED_ATTEMPTS: u64 = 25;
+/// One failed call whose own line says it was tried this often is unambiguous, however brief.
+const UNAMBIGUOUS_ATTEMPTS: u64 = 3;
 /// Host snapshot-service status codes meaning no response or an error on the WireServer path.
 const HOST_PATH_FAILURES: &[&str] = &["555", "556", "557", "558"];
+/// Signals of calls to the WireServer / HostGAPlugin failing.
+const WIRE_FAILURES: &[&str] = &[
+    "wire.failure",
+    "wire.unreachable",
+    "wire.throttled",
+    "wire.goal-state-failure",
+    "wire.status-upload-failure",
+    "wire.sustained",
+];
+/// Signals proving the agent got what it asked the WireServer for.
+const WIRE_SUCCESSES: &[&str] = &["wire.recovered", "agent.goal-state-ok"];
+
+/// How a failed call to the WireServer failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireFailure {
+    /// No route to host / network unreachable: the endpoint cannot be reached at all.
+    Unreachable,
+    /// The server throttled or was unavailable (429, 503).
+    Throttled,
+    /// The server answered with another HTTP error: not a network failure.
+    Answered(u16),
+    /// Refused, reset, timed out, or the record does not say.
+    Network,
+}
+
+/// Classifies a WireServer failure signal by what its record says.
+pub fn wire_failure_kind(s: &Signal) -> WireFailure {
+    let unreachable = &*s.name == "wire.unreachable"
+        || ["No route to host", "Network is unreachable", "[Errno 101]", "[Errno 113]", "errno 113", "errno 101"]
+            .iter()
+            .any(|n| s.mentions(n));
+    if unreachable {
+        return WireFailure::Unreachable;
+    }
+    match answered_status(s) {
+        Some(code) if is_throttling_status(code) => WireFailure::Throttled,
+        Some(code) if code >= 400 => WireFailure::Answered(code),
+        _ if &*s.name == "wire.throttled" => WireFailure::Throttled,
+        _ => WireFailure::Network,
+    }
+}
+
+/// The distinct network-level WireServer failures of a bundle (telemetry mirrors and server answers left out).
+pub fn wire_network_failures<'s>(cx: &'s Context<'_>) -> Vec<&'s Signal> {
+    let raw: Vec<&Signal> =
+        cx.any_of(WIRE_FAILURES).filter(|s| !matches!(wire_failure_kind(s), WireFailure::Answered(_))).collect();
+    distinct_events(&raw)
+}
 
 /// `wireserver-unreachable`.
 pub struct WireServerUnreachable;
@@ -23,28 +78,36 @@ impl Diagnosis for WireServerUnreachable {
     }
 
     fn rule(&self) -> &'static str {
-        "Failed calls to 168.63.129.16 (HTTP failures, time-outs, refused/reset connections, goal-state and \
-         status-upload failures) that are sustained: the agent says it is still failing, or 5+ failures, or 3+ \
-         spanning 10 min or more; or the backup extension failing to reach the host snapshot service through it \
-         (wrong WireServer IP, host status 555-558). A later 'recovered' line lowers it to a warning."
+        "Calls to 168.63.129.16 failing at the network level (refused, reset, timed out, no route to host, network \
+         unreachable) or throttled (429/503); an HTTP error the server answered with is a goal-state failure, not \
+         this. Telemetry mirrors of a line count once. Sustained (the agent says it is still failing, a periodic \
+         summary, 5+ failures, 3+ spanning 10 min, or a retry counter of 25+): error; seen only briefly but \
+         unambiguous (2+ failures, no route to host, a call that failed after 3+ attempts, or one the bundle \
+         ends on): warning with how long it was seen; one failure followed by a fetched goal state: nothing. A \
+         later 'recovered' line or fetched goal state lowers a sustained outage to a warning. The backup \
+         extension failing to reach the host snapshot service through it (host status 555-558) counts too."
     }
 
     fn signals(&self) -> &'static [&'static str] {
         &[
             "wire.failure",
+            "wire.unreachable",
+            "wire.throttled",
             "wire.goal-state-failure",
             "wire.status-upload-failure",
             "wire.sustained",
             "wire.vmsnapshot-host-failure",
             "snap.host-status",
             "wire.recovered",
+            "agent.goal-state-ok",
+            "agent.heartbeat",
+            "dhcp.failure",
+            "dhcp.route-missing",
         ]
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let failures: Vec<&Signal> =
-            cx.any_of(&["wire.failure", "wire.goal-state-failure", "wire.status-upload-failure"]).collect();
-        let still: Vec<&Signal> = cx.named("wire.sustained").collect();
+        let failures = wire_network_failures(cx);
         let host_path: Vec<&Signal> = cx
             .named("wire.vmsnapshot-host-failure")
             .chain(
@@ -52,47 +115,130 @@ impl Diagnosis for WireServerUnreachable {
                     .filter(|s| s.capture("code").is_some_and(|c| HOST_PATH_FAILURES.contains(&c))),
             )
             .collect();
-        let lasting = span(&failures).unwrap_or_else(Duration::zero);
-        let sustained = !still.is_empty()
-            || failures.len() >= SUSTAINED_COUNT
-            || (failures.len() >= SUSTAINED_MIN_COUNT && lasting >= Duration::minutes(SUSTAINED_MINUTES));
-        if !sustained && host_path.is_empty() {
+        if failures.is_empty() && host_path.is_empty() {
             return None;
         }
+        let unreachable: Vec<&Signal> =
+            failures.iter().copied().filter(|s| wire_failure_kind(s) == WireFailure::Unreachable).collect();
+        let throttled =
+            failures.iter().filter(|s| wire_failure_kind(s) == WireFailure::Throttled).count();
+        let still = failures.iter().any(|s| &*s.name == "wire.sustained" || is_periodic(s));
         let last_failure = failures.iter().chain(&host_path).filter_map(|s| s.time).max();
-        let recovered = cx
-            .named("wire.recovered")
-            .filter(|r| r.time.zip(last_failure).is_some_and(|(r, f)| r > f))
-            .collect::<Vec<_>>();
-        let mut evidence = evidence_of(failures.iter().chain(&still).chain(&host_path).copied());
+        // The heartbeat's goal-state error counter after the first failure says the fetches kept failing.
+        let first_failure = failures.iter().filter_map(|s| s.time).min();
+        let heartbeat_errors: u64 = cx
+            .named("agent.heartbeat")
+            .filter(|h| h.time.zip(first_failure).is_some_and(|(h, f)| h >= f))
+            .filter_map(attempts)
+            .sum();
+        let counter = failures.iter().filter_map(|s| attempts(s)).max().unwrap_or(0);
+        let lasting = covered_span(&failures);
+        let sustained = still
+            || failures.len() >= SUSTAINED_COUNT
+            || (failures.len() >= SUSTAINED_MIN_COUNT && lasting >= Duration::minutes(SUSTAINED_MINUTES))
+            || counter >= SUSTAINED_ATTEMPTS
+            || heartbeat_errors >= SUSTAINED_ATTEMPTS;
+        let recovered: Vec<&Signal> = last_failure
+            .map(|last| cx.any_of(WIRE_SUCCESSES).filter(|r| r.time.is_some_and(|t| t > last)).take(1).collect())
+            .unwrap_or_default();
+        let unambiguous = failures.len() >= 2
+            || !unreachable.is_empty()
+            || counter >= UNAMBIGUOUS_ATTEMPTS
+            || failures.iter().any(|s| ends_its_log(cx, s));
+        if !sustained && host_path.is_empty() && (!recovered.is_empty() || !unambiguous) {
+            return None;
+        }
+        let mut evidence = evidence_of(failures.iter().chain(&host_path).copied());
         evidence.extend(evidence_of(recovered.iter().copied()));
-        let mut summary = if sustained {
-            format!(
-                "{} failed call(s) to the WireServer/HostGAPlugin over {}",
-                failures.len(),
-                human_duration(lasting)
-            )
+        let mut summary = if failures.is_empty() {
+            String::from("The backup extension could not reach the host snapshot service through the WireServer")
         } else {
-            String::from(
-                "The backup extension could not reach the host snapshot service through the WireServer",
-            )
+            let how = if !unreachable.is_empty() {
+                " (no route to host / network unreachable: the address cannot be reached from the guest)"
+            } else if throttled * 2 > failures.len() {
+                " (the WireServer throttled or was unavailable: HTTP 429/503)"
+            } else {
+                ""
+            };
+            let seen = if sustained {
+                format!("over {}", human_duration(lasting))
+            } else {
+                format!("seen only for {} in this bundle", human_duration(lasting))
+            };
+            format!("{} failed call(s) to the WireServer/HostGAPlugin {seen}{how}", failures.len())
         };
-        if !host_path.is_empty() && sustained {
+        if counter >= UNAMBIGUOUS_ATTEMPTS {
+            summary.push_str(&format!("; the agent's own counter reached {counter} attempts"));
+        }
+        if heartbeat_errors > 0 {
+            summary.push_str(&format!("; its heartbeats counted {heartbeat_errors} failed goal-state fetches"));
+        }
+        if let Some(cause) = unreachable_cause(cx) {
+            summary.push_str(&format!("; cause: {}", cause.0));
+            evidence.extend(cause.1);
+        }
+        if !host_path.is_empty() && !failures.is_empty() {
             summary.push_str("; the backup extension's host-path calls failed too");
         }
         if !recovered.is_empty() {
-            summary.push_str("; the agent later reported recovery");
+            summary.push_str("; the agent later got its goal state again");
         }
         summary.push('.');
-        let confidence =
-            if (sustained && !host_path.is_empty()) || !still.is_empty() || failures.len() >= SUSTAINED_COUNT
-            {
-                Confidence::High
-            } else {
-                Confidence::Medium
-            };
-        let severity = if recovered.is_empty() { None } else { Some(Severity::Warning) };
+        let (severity, confidence) = if sustained && recovered.is_empty() {
+            let strong = still || failures.len() >= SUSTAINED_COUNT || !host_path.is_empty();
+            (None, if strong { Confidence::High } else { Confidence::Medium })
+        } else if sustained || !host_path.is_empty() {
+            (Some(Severity::Warning), Confidence::Medium)
+        } else {
+            (Some(Severity::Warning), Confidence::Low)
+        };
         Some(Draft { severity, confidence, summary, evidence, error_codes: None })
+    }
+}
+
+/// A failure closer than this to the end of its log is one the bundle ends on.
+const TAIL_MINUTES: i64 = 30;
+
+/// True when `s` is among the last records of its source: nothing shows the call worked afterwards.
+fn ends_its_log(cx: &Context<'_>, s: &Signal) -> bool {
+    let Some(t) = s.time else { return false };
+    cx.sources
+        .iter()
+        .find(|src| src.path == *s.path)
+        .and_then(|src| src.last)
+        .is_some_and(|last| last - t <= Duration::minutes(TAIL_MINUTES))
+}
+
+/// Why the WireServer cannot be reached, when the bundle shows it: DHCP never answered or no route to it
+/// was ever obtained, or a static address.
+fn unreachable_cause(cx: &Context<'_>) -> Option<(String, Vec<Evidence>)> {
+    let dhcp = unresolved_dhcp_failures(cx);
+    if !dhcp.is_empty() {
+        return Some((
+            "the guest never obtained a DHCP lease / route to 168.63.129.16 (see dhcp-disabled)".into(),
+            evidence_of(dhcp.into_iter().take(3)),
+        ));
+    }
+    if cx.facts.network.iter().any(|n| !n.dhcp) {
+        return Some(("a NIC has static addressing (see dhcp-disabled)".into(), Vec::new()));
+    }
+    None
+}
+
+/// DHCP failures and missing-route probes that nothing later resolved (no endpoint obtained, no goal state
+/// fetched after them).
+pub fn unresolved_dhcp_failures<'s>(cx: &'s Context<'_>) -> Vec<&'s Signal> {
+    let failures: Vec<&Signal> = cx.any_of(&["dhcp.failure", "dhcp.route-missing"]).collect();
+    let Some(last) = failures.iter().filter_map(|s| s.time).max() else {
+        return failures;
+    };
+    let resolved = cx
+        .any_of(&["agent.endpoint-obtained", "agent.goal-state-ok", "dhcp.endpoint-found"])
+        .any(|s| s.time.is_some_and(|t| t >= last));
+    if resolved {
+        Vec::new()
+    } else {
+        failures
     }
 }
 
@@ -106,18 +252,28 @@ impl Diagnosis for DhcpDisabled {
 
     fn rule(&self) -> &'static str {
         "A static address on a guest NIC (ifcfg BOOTPROTO, netplan dhcp4, interfaces 'inet static'), or the \
-         agent's DHCP failures (no DHCP response, no route to 168.63.129.16, hard-coded endpoint fallback). \
-         'Dhcp client is not running' and 'endpoint not found' only add weight to those."
+         agent's DHCP failures (no DHCP response, no route to 168.63.129.16, hard-coded endpoint fallback) that \
+         nothing later resolved: a DHCP rerun or missing route at boot followed by an obtained endpoint or a \
+         fetched goal state is routine. 'Dhcp client is not running' and 'endpoint not found' only add weight."
     }
 
     fn signals(&self) -> &'static [&'static str] {
-        &["dhcp.failure", "dhcp.client-not-running", "dhcp.endpoint-not-found"]
+        &[
+            "dhcp.failure",
+            "dhcp.route-missing",
+            "dhcp.client-not-running",
+            "dhcp.endpoint-not-found",
+            "agent.endpoint-obtained",
+            "agent.goal-state-ok",
+        ]
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let static_nics: Vec<_> = cx.facts.network.iter().filter(|n| !n.dhcp).collect();
         let static_registry = super::windows_facts::static_interfaces(cx);
-        let failures: Vec<&Signal> = cx.named("dhcp.failure").collect();
+        // A DHCP rerun or a missing route at boot that the agent then resolved (endpoint obtained, goal state
+        // fetched) is routine; only failures nothing resolved count.
+        let failures: Vec<&Signal> = distinct_events(&unresolved_dhcp_failures(cx));
         if static_nics.is_empty() && failures.is_empty() && static_registry.is_empty() {
             return None;
         }
@@ -150,8 +306,21 @@ impl Diagnosis for DhcpDisabled {
         let has_log_signs = !failures.is_empty() || !weak.is_empty();
         let confidence =
             if !static_nics.is_empty() && has_log_signs { Confidence::High } else { Confidence::Medium };
-        let summary = format!("DHCP is not serving the guest: {}.", parts.join("; "));
-        Some(Draft { severity: None, confidence, summary, evidence, error_codes: None })
+        let brief = static_nics.is_empty()
+            && static_registry.is_empty()
+            && failures.len() < SUSTAINED_MIN_COUNT
+            && covered_span(&failures) < Duration::minutes(SUSTAINED_MINUTES);
+        let mut summary = format!("DHCP is not serving the guest: {}", parts.join("; "));
+        if brief {
+            summary.push_str(&format!(
+                " (seen only for {} in this bundle)",
+                human_duration(covered_span(&failures))
+            ));
+        }
+        summary.push('.');
+        let (severity, confidence) =
+            if brief { (Some(Severity::Warning), Confidence::Low) } else { (None, confidence) };
+        Some(Draft { severity, confidence, summary, evidence, error_codes: None })
     }
 }
 

@@ -169,24 +169,26 @@ impl Diagnosis for BackupOverlap {
     }
 
     fn rule(&self) -> &'static str {
-        "In the extension log, a new run starts within 140 min of an earlier run that has not written a final \
-         status; or the agent reports a new goal state while the backup extension of the previous one had not \
-         completed; a task delivered twice and skipped adds low-confidence evidence."
+        "In the extension log, a new run starts within 140 min of an earlier run that has neither written a final \
+         status nor failed (a new sequence number after a failed enable is the next task); a task delivered twice \
+         and skipped adds low-confidence evidence. The agent's 'not all the extensions in the previous goal state \
+         have completed' is routine and never counts."
     }
 
     fn signals(&self) -> &'static [&'static str] {
-        &["snap.run-start", "snap.final-status", "ext.overlap", "snap.task-repeated"]
+        &["snap.run-start", "snap.final-status", "snap.failure", "snap.status-code", "snap.task-repeated"]
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let overlaps = overlapping_runs(cx);
-        let agent: Vec<&Signal> = cx.named("ext.overlap").filter(|s| s.is_backup_extension()).collect();
+        // The agent's "not all the extensions in the previous goal state have completed" is routine goal-state
+        // bookkeeping, not a second snapshot task: it is never evidence of an overlap.
         let repeated: Vec<&Signal> = cx.named("snap.task-repeated").collect();
-        if overlaps.is_empty() && agent.is_empty() && repeated.is_empty() {
+        if overlaps.is_empty() && repeated.is_empty() {
             return None;
         }
         let mut evidence = evidence_of(overlaps.iter().flat_map(|(a, b)| [*a, *b]));
-        evidence.extend(evidence_of(agent.iter().chain(&repeated).copied()));
+        evidence.extend(evidence_of(repeated.iter().copied()));
         let mut parts = Vec::new();
         if let Some((first, second)) = overlaps.first() {
             let gap = second.time.zip(first.time).map(|(b, a)| human_duration(b - a)).unwrap_or_default();
@@ -195,16 +197,11 @@ impl Diagnosis for BackupOverlap {
                 overlaps.len()
             ));
         }
-        if !agent.is_empty() {
-            parts.push("the agent received a new goal state before the backup extension completed".into());
-        }
         if !repeated.is_empty() {
             parts.push(format!("the same task was delivered again {} time(s)", repeated.len()));
         }
         let (severity, confidence) = if !overlaps.is_empty() {
             (None, Confidence::High)
-        } else if !agent.is_empty() {
-            (None, Confidence::Medium)
         } else {
             (Some(Severity::Info), Confidence::Low)
         };
@@ -217,7 +214,21 @@ impl Diagnosis for BackupOverlap {
 fn overlapping_runs<'c>(cx: &'c Context<'_>) -> Vec<(&'c Signal, &'c Signal)> {
     let mut out = Vec::new();
     let mut open: Option<&Signal> = None;
-    for s in cx.signals.iter().filter(|s| s.kind == ArtifactKind::VmSnapshotLog) {
+    // A run that failed is over, whatever its log says next: a new sequence number after a failed enable is
+    // the next task, not an overlap.
+    let ended_by_failure = |s: &Signal| match &*s.name {
+        "snap.failure" | "snap.status-code" => true,
+        "ext.failure" | "ext.nonzero-exit" => s.is_backup_extension(),
+        _ => false,
+    };
+    let relevant = |s: &&Signal| s.kind == ArtifactKind::VmSnapshotLog || ended_by_failure(s);
+    for s in cx.signals.iter().filter(relevant) {
+        if ended_by_failure(s) {
+            if open.is_some_and(|o| o.time.zip(s.time).is_some_and(|(o, t)| t >= o)) {
+                open = None;
+            }
+            continue;
+        }
         match &*s.name {
             "snap.run-start" => {
                 if let (Some(prev), Some(t)) = (open, s.time) {

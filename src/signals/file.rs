@@ -12,6 +12,7 @@ pub const BUILTIN_SIGNATURES: &[(&str, &str)] = &[
     ("agent.toml", include_str!("builtin/agent.toml")),
     ("backup.toml", include_str!("builtin/backup.toml")),
     ("kernel.toml", include_str!("builtin/kernel.toml")),
+    ("progress.toml", include_str!("builtin/progress.toml")),
     ("windows.toml", include_str!("builtin/windows.toml")),
 ];
 

@@ -193,7 +193,9 @@ pub fn minutes_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
 pub fn human_duration(d: Duration) -> String {
     let mins = d.num_minutes().abs();
     let (days, hours, m) = (mins / 1440, (mins % 1440) / 60, mins % 60);
-    if days > 0 {
+    if mins == 0 {
+        format!("{}s", d.num_seconds().abs())
+    } else if days > 0 {
         format!("{days}d {hours}h")
     } else if hours > 0 {
         format!("{hours}h {m:02}m")
@@ -257,6 +259,7 @@ mod tests {
     #[test]
     fn human_durations() {
         assert_eq!(human_duration(Duration::minutes(42)), "42m");
+        assert_eq!(human_duration(Duration::seconds(18)), "18s");
         assert_eq!(human_duration(Duration::minutes(185)), "3h 05m");
         assert_eq!(human_duration(Duration::minutes(3000)), "2d 2h");
         assert_eq!(format_offset(-(5 * 3600 + 1800)), "-05:30");
