@@ -102,7 +102,7 @@ mod tests {
         // Parse strictly here: Catalog::get() tolerates nothing silently because this test pins it.
         let f: FindingFile = toml::from_str(include_str!("findings.toml")).unwrap();
         let c: CodeFile = toml::from_str(include_str!("error_codes.toml")).unwrap();
-        assert_eq!(f.finding.len(), 28);
+        assert_eq!(f.finding.len(), 29);
         let cat = Catalog::get();
         assert_eq!(cat.findings.len(), f.finding.len());
         assert_eq!(cat.codes.len(), c.code.len());

@@ -3,8 +3,8 @@
 use chrono::Duration;
 
 use super::{
-    answered_status, attempts, bursts, covered_span, distinct_events, evidence_of, latest_after, network, span,
-    Context, Diagnosis, Draft, Signal,
+    answered_status, attempts, bursts, covered_span, distinct_events, evidence_of, latest_after, network,
+    span, Context, Diagnosis, Draft, Signal,
 };
 use crate::facts::version::compare_versions;
 use crate::intake::ArtifactKind;
@@ -291,11 +291,7 @@ const GOAL_STATE_FAILURES: &[&str] =
 /// refused or that do not parse, HostGAPlugin channel errors, and WireServer calls answered with an HTTP
 /// error. A 410 Gone during a refresh is routine and left out.
 pub fn goal_state_failures<'s>(cx: &'s Context<'_>) -> Vec<&'s Signal> {
-    let answered = |s: &&Signal| match network::wire_failure_kind(s) {
-        network::WireFailure::Answered(code) => code != 410,
-        _ => false,
-    };
-    let wire = cx.any_of(&["wire.failure", "wire.goal-state-failure", "wire.status-upload-failure"]).filter(answered);
+    let wire = network::wire_failures_by_cause(cx).1.into_iter().filter(|s| answered_status(s) != Some(410));
     let own = cx.any_of(GOAL_STATE_FAILURES).filter(|s| answered_status(s) != Some(410));
     let mut all: Vec<&Signal> = own.chain(wire).collect();
     all.sort_by_key(|s| (s.time.is_none(), s.time, s.path.clone(), s.line));
@@ -338,7 +334,8 @@ impl Diagnosis for GoalStateFailing {
             return None;
         }
         let lasting = covered_span(&broken);
-        let persistent = broken.len() >= GOAL_STATE_REPEATS || lasting >= Duration::minutes(GOAL_STATE_MINUTES);
+        let persistent =
+            broken.len() >= GOAL_STATE_REPEATS || lasting >= Duration::minutes(GOAL_STATE_MINUTES);
         let last = broken.iter().filter_map(|s| s.time).max();
         let recovered = last.and_then(|l| latest_after(cx, &["agent.goal-state-ok", "wire.recovered"], l));
         let only_host_plugin = broken.iter().all(|s| &*s.name == "hostplugin.failure");
@@ -347,7 +344,8 @@ impl Diagnosis for GoalStateFailing {
         }
         let stale = broken.iter().any(|s| s.mentions("is missing"));
         let statuses: Vec<String> = {
-            let mut v: Vec<String> = broken.iter().filter_map(|s| answered_status(s)).map(|c| c.to_string()).collect();
+            let mut v: Vec<String> =
+                broken.iter().filter_map(|s| answered_status(s)).map(|c| c.to_string()).collect();
             v.sort();
             v.dedup();
             v
@@ -439,9 +437,18 @@ impl Diagnosis for ProtocolNotReady {
             summary.push_str(&format!(" (its retry counter reached {counter})"));
         }
         summary.push('.');
-        let (severity, confidence) =
-            if persistent { (Severity::Error, Confidence::Medium) } else { (Severity::Warning, Confidence::Low) };
-        Some(Draft { severity: Some(severity), confidence, summary, evidence: evidence_of(retries), error_codes: None })
+        let (severity, confidence) = if persistent {
+            (Severity::Error, Confidence::Medium)
+        } else {
+            (Severity::Warning, Confidence::Low)
+        };
+        Some(Draft {
+            severity: Some(severity),
+            confidence,
+            summary,
+            evidence: evidence_of(retries),
+            error_codes: None,
+        })
     }
 }
 
@@ -464,7 +471,14 @@ impl Diagnosis for CertificatesFailing {
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let raw: Vec<&Signal> = cx.named("agent.cert-failure").collect();
+        // A certificate payload that cannot be decrypted is extension-settings-undecryptable's; the same record
+        // is not a second finding.
+        let undecryptable: Vec<(&str, Option<u32>)> =
+            cx.named("settings.undecryptable").map(|s| (&*s.path, s.line)).collect();
+        let raw: Vec<&Signal> = cx
+            .named("agent.cert-failure")
+            .filter(|s| !undecryptable.contains(&(&*s.path, s.line)))
+            .collect();
         let failures = distinct_events(&raw);
         if failures.is_empty() {
             return None;
@@ -481,6 +495,54 @@ impl Diagnosis for CertificatesFailing {
         } else {
             (Severity::Warning, Confidence::Low)
         };
-        Some(Draft { severity: Some(severity), confidence, summary, evidence: evidence_of(failures), error_codes: None })
+        Some(Draft {
+            severity: Some(severity),
+            confidence,
+            summary,
+            evidence: evidence_of(failures),
+            error_codes: None,
+        })
+    }
+}
+
+/// `vm-provisioning-failed`.
+pub struct ProvisioningFailed;
+
+impl Diagnosis for ProvisioningFailed {
+    fn id(&self) -> &'static str {
+        "vm-provisioning-failed"
+    }
+
+    fn rule(&self) -> &'static str {
+        "The agent (or cloud-init under it) logs that provisioning the VM failed, and no later line says \
+         provisioning finished."
+    }
+
+    fn signals(&self) -> &'static [&'static str] {
+        &["agent.provisioning-failed", "agent.provisioned"]
+    }
+
+    fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
+        let raw: Vec<&Signal> = cx.named("agent.provisioning-failed").collect();
+        let failures = distinct_events(&raw);
+        let last = failures.iter().filter_map(|s| s.time).max();
+        if failures.is_empty() {
+            return None;
+        }
+        if last.and_then(|l| latest_after(cx, &["agent.provisioned"], l)).is_some() {
+            return None;
+        }
+        let summary = format!(
+            "Provisioning the VM failed ({} time(s)) and never finished afterwards: the VM is left in a failed \
+             provisioning state.",
+            failures.len()
+        );
+        Some(Draft {
+            severity: None,
+            confidence: Confidence::High,
+            summary,
+            evidence: evidence_of(failures),
+            error_codes: None,
+        })
     }
 }

@@ -32,6 +32,17 @@ pub fn extension_of(s: &Signal) -> Option<String> {
     s.prefix.as_deref().and_then(extension_prefix).map(|(n, _)| n.to_string())
 }
 
+/// True when a line names an uninstall or disable *command* of a handler (`handle.sh uninstall`, `Disable
+/// extension`), not merely the word "disabled" ("extension processing is disabled").
+fn names_removal_command(text: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)(?:\.(?:sh|py)\s+-?(?:uninstall|disable)\b|\b(?:uninstall|disable) (?:extension|command)\b)")
+            .expect("removal regex")
+    });
+    re.is_match(text)
+}
+
 /// `python-unsupported`.
 pub struct PythonUnsupported;
 
@@ -212,8 +223,7 @@ impl Diagnosis for StuckDeleting {
                 let op = s.capture("op").unwrap_or("");
                 op.eq_ignore_ascii_case("uninstall")
                     || op.eq_ignore_ascii_case("disable")
-                    || s.text.contains(" uninstall")
-                    || s.text.contains(" disable")
+                    || names_removal_command(&s.text)
             })
             .collect();
         let removals: Vec<&Signal> = cx
@@ -324,7 +334,8 @@ impl Diagnosis for SettingsUndecryptable {
         }
         let mut evidence = evidence_of(direct.iter().chain(&coded).chain(&agent_side).copied());
         evidence.extend(statuses.iter().map(|s| s.evidence()));
-        let mut summary = if direct.is_empty() && coded.is_empty() && statuses.is_empty() {
+        let extension_side = !(direct.is_empty() && coded.is_empty() && statuses.is_empty());
+        let mut summary = if !extension_side {
             format!(
                 "The agent could not decrypt the certificates of its goal state ({} time(s)), so no extension can \
                  read its protected settings",
@@ -337,7 +348,7 @@ impl Diagnosis for SettingsUndecryptable {
                 statuses.len()
             )
         };
-        if !agent_side.is_empty() && !(direct.is_empty() && coded.is_empty() && statuses.is_empty()) {
+        if extension_side && !agent_side.is_empty() {
             summary.push_str("; the agent failed to decrypt the goal state's certificates too");
         }
         summary.push('.');

@@ -165,6 +165,7 @@ pub fn registry() -> Vec<Box<dyn Diagnosis>> {
     vec![
         Box::new(agent::AgentNotRunning),
         Box::new(agent::AgentOutdated),
+        Box::new(agent::ProvisioningFailed),
         Box::new(agent::ConfigBlocksExtensions),
         Box::new(agent::GoalStateFailing),
         Box::new(network::WireServerUnreachable),
@@ -303,23 +304,13 @@ pub fn distinct_events<'s>(signals: &[&'s Signal]) -> Vec<&'s Signal> {
 }
 
 /// The HTTP status a server answered with, when the record says one (`Status Code 404`, `[404: Not Found]`,
-/// `HTTP 503`, `ResourceGoneError`), from the `http_status` capture or the text.
+/// `HTTP Error 503`, `ResourceGoneError`): the `http_status` capture (set from the whole record at ingest),
+/// else the evidence text.
 pub fn answered_status(s: &Signal) -> Option<u16> {
     if let Some(c) = s.capture("http_status").and_then(|c| c.parse().ok()) {
         return Some(c);
     }
-    static STATUS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = STATUS.get_or_init(|| {
-        regex::Regex::new(
-            r"(?i)(?:status code:? ?|\[|http error:? ?|\bhttp/1\.[01] |\bstatus[=:] ?|response(?: code)?:? ?)(?P<code>[1-5]\d\d)\b(?:[:\]]| [A-Za-z])?",
-        )
-        .expect("status regex")
-    });
-    let text = format!("{} {}", s.head, s.text);
-    if text.contains("ResourceGoneError") {
-        return Some(410);
-    }
-    re.captures(&text).and_then(|c| c.name("code")).and_then(|m| m.as_str().parse().ok())
+    crate::signals::enrich::http_status(&s.text).or_else(|| crate::signals::enrich::http_status(&s.head))
 }
 
 /// True for statuses that mean the server is overloaded or throttling rather than refusing the request.
@@ -334,13 +325,7 @@ pub fn attempts(s: &Signal) -> Option<u64> {
             return Some(n);
         }
     }
-    static COUNTER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = COUNTER.get_or_init(|| {
-        regex::Regex::new(r"(?i)(?:retry[= ](?P<a>\d+)|(?P<b>\d+) attempts made|\[count=(?P<c>\d+)\])")
-            .expect("counter regex")
-    });
-    let c = re.captures(&s.text)?;
-    ["a", "b", "c"].iter().find_map(|g| c.name(g)).and_then(|m| m.as_str().parse().ok())
+    crate::signals::enrich::attempt_counter(&s.text)
 }
 
 /// True when the record is a periodic summary (`[PERIODIC]`), written once a period however often the
@@ -361,6 +346,10 @@ pub fn covered_span(signals: &[&Signal]) -> Duration {
 }
 
 /// The newest dated signal among `names` that comes after `after`.
-pub fn latest_after<'s>(cx: &'s Context<'_>, names: &'s [&'s str], after: DateTime<Utc>) -> Option<&'s Signal> {
+pub fn latest_after<'s>(
+    cx: &'s Context<'_>,
+    names: &'s [&'s str],
+    after: DateTime<Utc>,
+) -> Option<&'s Signal> {
     cx.any_of(names).filter(|s| s.time.is_some_and(|t| t > after)).last()
 }

@@ -41,32 +41,70 @@ pub enum WireFailure {
     Throttled,
     /// The server answered with another HTTP error: not a network failure.
     Answered(u16),
-    /// Refused, reset, timed out, or the record does not say.
+    /// Refused, reset, timed out: a network-level failure.
     Network,
+    /// A goal-state or status failure whose record names neither an errno nor an HTTP status.
+    Unknown,
 }
 
 /// Classifies a WireServer failure signal by what its record says.
 pub fn wire_failure_kind(s: &Signal) -> WireFailure {
+    let errno: Option<u16> = s.capture("errno").and_then(|e| e.parse().ok());
     let unreachable = &*s.name == "wire.unreachable"
-        || ["No route to host", "Network is unreachable", "[Errno 101]", "[Errno 113]", "errno 113", "errno 101"]
-            .iter()
-            .any(|n| s.mentions(n));
+        || matches!(errno, Some(101 | 113))
+        || ["No route to host", "Network is unreachable"].iter().any(|n| s.mentions(n));
     if unreachable {
         return WireFailure::Unreachable;
     }
     match answered_status(s) {
         Some(code) if is_throttling_status(code) => WireFailure::Throttled,
-        Some(code) if code >= 400 => WireFailure::Answered(code),
+        Some(code) if code >= 400 && errno.is_none() => WireFailure::Answered(code),
         _ if &*s.name == "wire.throttled" => WireFailure::Throttled,
+        _ if errno.is_none() && UNSPECIFIC.contains(&&*s.name) => WireFailure::Unknown,
         _ => WireFailure::Network,
     }
 }
 
+/// Signals of goal-state failures on the server's or the agent's side, with the network working.
+const GOAL_STATE_SIDE: &[&str] =
+    &["goal-state.server-error", "goal-state.invalid", "hostplugin.failure", "agent.goal-state-broken"];
+/// Signals of certificates the agent cannot set up or decrypt, which make every goal-state fetch fail.
+const CERTIFICATE_SIDE: &[&str] = &["settings.undecryptable", "agent.cert-failure"];
+
+/// Signals whose records may not say how the call failed (the summary line of a goal-state fetch).
+const UNSPECIFIC: &[&str] = &["wire.goal-state-failure", "wire.sustained", "wire.status-upload-failure"];
+
+/// The WireServer failure signals of a bundle split by cause: (network-level, answered by the server).
+/// Failures whose records do not say go with the network when any failure did show a network cause (or
+/// nothing else explains them), else with the server's answers.
+pub fn wire_failures_by_cause<'s>(cx: &'s Context<'_>) -> (Vec<&'s Signal>, Vec<&'s Signal>) {
+    let mut network = Vec::new();
+    let mut answered = Vec::new();
+    let mut unknown = Vec::new();
+    for s in cx.any_of(WIRE_FAILURES) {
+        match wire_failure_kind(s) {
+            WireFailure::Answered(_) => answered.push(s),
+            WireFailure::Unknown => unknown.push(s),
+            _ => network.push(s),
+        }
+    }
+    let goal_state_side = !answered.is_empty() || cx.any_of(GOAL_STATE_SIDE).next().is_some();
+    let certificate_side = cx.any_of(CERTIFICATE_SIDE).next().is_some();
+    if !network.is_empty() || (!goal_state_side && !certificate_side) {
+        network.extend(unknown);
+        network.sort_by_key(|s| (s.time.is_none(), s.time, s.path.clone(), s.line));
+    } else if goal_state_side {
+        answered.extend(unknown);
+        answered.sort_by_key(|s| (s.time.is_none(), s.time, s.path.clone(), s.line));
+    }
+    // Otherwise the unspecific failures follow from certificates the agent cannot decrypt: that finding
+    // explains them, and they are not reported again.
+    (network, answered)
+}
+
 /// The distinct network-level WireServer failures of a bundle (telemetry mirrors and server answers left out).
 pub fn wire_network_failures<'s>(cx: &'s Context<'_>) -> Vec<&'s Signal> {
-    let raw: Vec<&Signal> =
-        cx.any_of(WIRE_FAILURES).filter(|s| !matches!(wire_failure_kind(s), WireFailure::Answered(_))).collect();
-    distinct_events(&raw)
+    distinct_events(&wire_failures_by_cause(cx).0)
 }
 
 /// `wireserver-unreachable`.
@@ -116,13 +154,13 @@ impl Diagnosis for WireServerUnreachable {
             )
             .collect();
         if failures.is_empty() && host_path.is_empty() {
-            return None;
+            return never_routed(cx);
         }
         let unreachable: Vec<&Signal> =
             failures.iter().copied().filter(|s| wire_failure_kind(s) == WireFailure::Unreachable).collect();
-        let throttled =
-            failures.iter().filter(|s| wire_failure_kind(s) == WireFailure::Throttled).count();
-        let still = failures.iter().any(|s| &*s.name == "wire.sustained" || is_periodic(s));
+        let throttled = failures.iter().filter(|s| wire_failure_kind(s) == WireFailure::Throttled).count();
+        // Before mirrors are merged: one record can be both a failure and the agent's "still failing".
+        let still = wire_failures_by_cause(cx).0.iter().any(|s| &*s.name == "wire.sustained" || is_periodic(s));
         let last_failure = failures.iter().chain(&host_path).filter_map(|s| s.time).max();
         // The heartbeat's goal-state error counter after the first failure says the fetches kept failing.
         let first_failure = failures.iter().filter_map(|s| s.time).min();
@@ -139,7 +177,9 @@ impl Diagnosis for WireServerUnreachable {
             || counter >= SUSTAINED_ATTEMPTS
             || heartbeat_errors >= SUSTAINED_ATTEMPTS;
         let recovered: Vec<&Signal> = last_failure
-            .map(|last| cx.any_of(WIRE_SUCCESSES).filter(|r| r.time.is_some_and(|t| t > last)).take(1).collect())
+            .map(|last| {
+                cx.any_of(WIRE_SUCCESSES).filter(|r| r.time.is_some_and(|t| t > last)).take(1).collect()
+            })
             .unwrap_or_default();
         let unambiguous = failures.len() >= 2
             || !unreachable.is_empty()
@@ -151,7 +191,9 @@ impl Diagnosis for WireServerUnreachable {
         let mut evidence = evidence_of(failures.iter().chain(&host_path).copied());
         evidence.extend(evidence_of(recovered.iter().copied()));
         let mut summary = if failures.is_empty() {
-            String::from("The backup extension could not reach the host snapshot service through the WireServer")
+            String::from(
+                "The backup extension could not reach the host snapshot service through the WireServer",
+            )
         } else {
             let how = if !unreachable.is_empty() {
                 " (no route to host / network unreachable: the address cannot be reached from the guest)"
@@ -160,7 +202,9 @@ impl Diagnosis for WireServerUnreachable {
             } else {
                 ""
             };
-            let seen = if sustained {
+            let seen = if still && lasting < Duration::minutes(1) {
+                "that the agent itself reports as still failing (it says so only after failing for long)".to_string()
+            } else if sustained {
                 format!("over {}", human_duration(lasting))
             } else {
                 format!("seen only for {} in this bundle", human_duration(lasting))
@@ -171,7 +215,8 @@ impl Diagnosis for WireServerUnreachable {
             summary.push_str(&format!("; the agent's own counter reached {counter} attempts"));
         }
         if heartbeat_errors > 0 {
-            summary.push_str(&format!("; its heartbeats counted {heartbeat_errors} failed goal-state fetches"));
+            summary
+                .push_str(&format!("; its heartbeats counted {heartbeat_errors} failed goal-state fetches"));
         }
         if let Some(cause) = unreachable_cause(cx) {
             summary.push_str(&format!("; cause: {}", cause.0));
@@ -207,6 +252,37 @@ fn ends_its_log(cx: &Context<'_>, s: &Signal) -> bool {
         .find(|src| src.path == *s.path)
         .and_then(|src| src.last)
         .is_some_and(|last| last - t <= Duration::minutes(TAIL_MINUTES))
+}
+
+/// The WireServer unreachable because the agent never obtained a route or endpoint for it: DHCP or the
+/// route probe kept failing and nothing later resolved it. No call could even be attempted.
+fn never_routed(cx: &Context<'_>) -> Option<Draft> {
+    let failures = distinct_events(&unresolved_dhcp_failures(cx));
+    if failures.is_empty() {
+        return None;
+    }
+    let lasting = covered_span(&failures);
+    let sustained = failures.len() >= SUSTAINED_MIN_COUNT || lasting >= Duration::minutes(SUSTAINED_MINUTES);
+    let summary = format!(
+        "The agent never obtained a route or endpoint for 168.63.129.16: {} DHCP / route failure(s) {} and none \
+         resolved, so no call to the WireServer could be made; cause: the guest gets no DHCP answer or route \
+         (see dhcp-disabled).",
+        failures.len(),
+        if sustained {
+            format!("over {}", human_duration(lasting))
+        } else {
+            format!("seen only for {} in this bundle", human_duration(lasting))
+        }
+    );
+    let (severity, confidence) =
+        if sustained { (None, Confidence::Medium) } else { (Some(Severity::Warning), Confidence::Low) };
+    Some(Draft {
+        severity,
+        confidence,
+        summary,
+        evidence: evidence_of(failures.into_iter().take(20)),
+        error_codes: None,
+    })
 }
 
 /// Why the WireServer cannot be reached, when the bundle shows it: DHCP never answered or no route to it

@@ -13,6 +13,7 @@ pub const BUILTIN_SIGNATURES: &[(&str, &str)] = &[
     ("backup.toml", include_str!("builtin/backup.toml")),
     ("kernel.toml", include_str!("builtin/kernel.toml")),
     ("progress.toml", include_str!("builtin/progress.toml")),
+    ("provisioning.toml", include_str!("builtin/provisioning.toml")),
     ("windows.toml", include_str!("builtin/windows.toml")),
 ];
 

@@ -4,6 +4,7 @@
 //! Matching is two-phase: one Aho-Corasick pass over a record's text finds which of all the signatures'
 //! literals occur (case-insensitively), and only signatures whose literal conditions hold run their regex.
 
+pub mod enrich;
 mod file;
 mod matcher;
 
