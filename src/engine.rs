@@ -183,6 +183,7 @@ fn run(
 
     let (signals, sources, clocks) = place_on_timeline(&outcomes, signatures, &clock);
     facts.agent_versions = agent_versions(&signals, &facts);
+    facts.place_log_facts(&signals, |t| clock.to_utc(t));
     let newest = sources.iter().filter_map(|s| s.last).max();
     let reference = facts.collected_at.or(newest);
 

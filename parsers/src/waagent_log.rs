@@ -34,6 +34,13 @@ use crate::record::{Level, LineFormat, LogRecord};
 use crate::scan::{is_dotted_number, token};
 use crate::time::{parse_datetime_prefix, SourceTime};
 
+mod mentions;
+
+pub use mentions::{
+    decode_compressed, decoded_event_message, extension_activity, os_mention, target_handler_state,
+    version_mentions, ActivityOutcome, ExtensionActivity, VersionMention, VersionRole, MAX_DECODED_MESSAGE,
+};
+
 /// Most stray characters (after any NULs) tolerated in front of a header's timestamp.
 pub const MAX_STRAY_CHARS: usize = 3;
 

@@ -16,6 +16,9 @@ const EPISODE_GAP_MINUTES: i64 = 5;
 /// This many episodes within `LOOP_WINDOW_MINUTES` is a crash loop.
 const LOOP_EPISODES: usize = 3;
 const LOOP_WINDOW_MINUTES: i64 = 120;
+/// This many distinct crash records spanning `CONTINUOUS_MINUTES` are a crash loop even without gaps.
+const CONTINUOUS_CRASHES: usize = 6;
+const CONTINUOUS_MINUTES: i64 = 10;
 /// An agent log silent this long while other sources go on means the agent is not running.
 const SILENCE_HOURS: i64 = 6;
 /// Agent activity this long after the last crash means it recovered.
@@ -47,7 +50,12 @@ impl Diagnosis for AgentNotRunning {
         let disabled: Vec<&Signal> = cx.named("agent.disabled").collect();
         let silence = silence(cx);
         let episodes = bursts(&crashes, Duration::minutes(EPISODE_GAP_MINUTES));
-        let looping = has_loop(&episodes) || crashes.iter().any(|s| &*s.name == "agent.restart-limit");
+        // A process restarted every few seconds for minutes on end is one long episode, and a crash loop too.
+        let distinct = distinct_events(&crashes);
+        let continuous = distinct.len() >= CONTINUOUS_CRASHES
+            && span(&distinct).is_some_and(|d| d >= Duration::minutes(CONTINUOUS_MINUTES));
+        let looping =
+            has_loop(&episodes) || continuous || crashes.iter().any(|s| &*s.name == "agent.restart-limit");
         if crashes.is_empty() && disabled.is_empty() && silence.is_none() {
             return None;
         }
@@ -291,9 +299,26 @@ const GOAL_STATE_FAILURES: &[&str] =
 /// refused or that do not parse, HostGAPlugin channel errors, and WireServer calls answered with an HTTP
 /// error. A 410 Gone during a refresh is routine and left out.
 pub fn goal_state_failures<'s>(cx: &'s Context<'_>) -> Vec<&'s Signal> {
+    // Processing errors whose cause is the network (a socket errno, throttling) belong to
+    // wireserver-unreachable; failures on the certificate files follow from certificates the agent cannot
+    // decrypt and belong to that finding.
+    let network_caused = |s: &&Signal| {
+        s.capture("errno").is_some() || answered_status(s).is_some_and(super::is_throttling_status)
+    };
+    let certificates_failing = cx.any_of(&["settings.undecryptable", "agent.cert-failure"]).next().is_some();
+    let about_certificates = |s: &&Signal| {
+        certificates_failing
+            && (s.capture("os_errno").is_some()
+                || ["Certificates.pem", "Certificates.p7m", "Certificates.xml", "certificates"]
+                    .iter()
+                    .any(|c| s.mentions(c)))
+    };
     let wire = network::wire_failures_by_cause(cx).1.into_iter().filter(|s| answered_status(s) != Some(410));
-    let own = cx.any_of(GOAL_STATE_FAILURES).filter(|s| answered_status(s) != Some(410));
-    let mut all: Vec<&Signal> = own.chain(wire).collect();
+    let own = cx
+        .any_of(GOAL_STATE_FAILURES)
+        .filter(|s| answered_status(s) != Some(410))
+        .filter(|s| !network_caused(s));
+    let mut all: Vec<&Signal> = own.chain(wire).filter(|s| !about_certificates(s)).collect();
     all.sort_by_key(|s| (s.time.is_none(), s.time, s.path.clone(), s.line));
     distinct_events(&all)
 }
@@ -375,6 +400,12 @@ impl Diagnosis for GoalStateFailing {
         }
         if stale {
             summary.push_str("; its goal-state files under /var/lib/waagent are missing or stale");
+        }
+        if let Some(errno) = broken.iter().find_map(|s| s.capture("os_errno")) {
+            summary.push_str(&format!(
+                "; the agent cannot read or write its own goal-state files ([Errno {errno}]: check permissions, \
+                 free space and the file system of /var/lib/waagent)"
+            ));
         }
         if recovered.is_some() {
             summary.push_str("; it fetched a goal state again afterwards");
@@ -475,10 +506,8 @@ impl Diagnosis for CertificatesFailing {
         // is not a second finding.
         let undecryptable: Vec<(&str, Option<u32>)> =
             cx.named("settings.undecryptable").map(|s| (&*s.path, s.line)).collect();
-        let raw: Vec<&Signal> = cx
-            .named("agent.cert-failure")
-            .filter(|s| !undecryptable.contains(&(&*s.path, s.line)))
-            .collect();
+        let raw: Vec<&Signal> =
+            cx.named("agent.cert-failure").filter(|s| !undecryptable.contains(&(&*s.path, s.line))).collect();
         let failures = distinct_events(&raw);
         if failures.is_empty() {
             return None;

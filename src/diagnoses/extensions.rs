@@ -14,8 +14,9 @@ use crate::report::{Confidence, Severity};
 /// handle.sh) and 127 (command not found).
 const PYTHON_EXIT_CODES: &[&str] = &["3", "127"];
 
-/// The extension a signal is about: the event's `name=`, the handler directory in a command path, or the
-/// record's `[Publisher.Type-version]` prefix.
+/// The extension a signal is about: the event's `name=`, the handler directory in a command path, the
+/// record's `[Publisher.Type-version]` prefix, or (Windows plugin logs) the `Plugins/<Publisher.Type>/` folder
+/// of the member path.
 pub fn extension_of(s: &Signal) -> Option<String> {
     if let Some(name) = s.capture("name") {
         return Some(name.to_string());
@@ -29,7 +30,25 @@ pub fn extension_of(s: &Signal) -> Option<String> {
             }
         }
     }
+    if let Some((name, _)) = plugin_of_path(s) {
+        return Some(name.to_string());
+    }
     s.prefix.as_deref().and_then(extension_prefix).map(|(n, _)| n.to_string())
+}
+
+/// A Windows plugin log's extension and version, from its path
+/// (`WindowsAzure/Logs/Plugins/<Publisher.Type>/<version>/CommandExecution.log`).
+pub fn plugin_of_path(s: &Signal) -> Option<(&str, Option<&str>)> {
+    if s.kind != crate::intake::ArtifactKind::PluginLog {
+        return None;
+    }
+    let parts: Vec<&str> = s.path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != "!").collect();
+    let at = parts.iter().rposition(|p| p.eq_ignore_ascii_case("plugins"))?;
+    let name = *parts.get(at + 1).filter(|n| at + 2 < parts.len() && !n.is_empty())?;
+    let version = parts.get(at + 2).copied().filter(|v| {
+        at + 3 < parts.len() && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    });
+    Some((name, version))
 }
 
 /// True when a line names an uninstall or disable *command* of a handler (`handle.sh uninstall`, `Disable
@@ -142,15 +161,23 @@ impl Diagnosis for ExtensionFailed {
     }
 
     fn signals(&self) -> &'static [&'static str] {
-        &["ext.failure", "ext.nonzero-exit", "ext.timeout"]
+        &["ext.failure", "ext.nonzero-exit", "ext.timeout", "ext.plugin-failure"]
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let mut by_ext: BTreeMap<String, Vec<&Signal>> = BTreeMap::new();
-        for s in cx.any_of(&["ext.failure", "ext.nonzero-exit", "ext.timeout"]) {
+        // Versions named by Windows plugin-log paths (or a signature's `version` capture), for the summary.
+        let mut versions: BTreeMap<String, String> = BTreeMap::new();
+        for s in cx.any_of(&["ext.failure", "ext.nonzero-exit", "ext.timeout", "ext.plugin-failure"]) {
             let Some(name) = extension_of(s) else { continue };
             if is_backup_extension(&name) || name.starts_with("WALinuxAgent") || name == "WALA" {
                 continue;
+            }
+            if &*s.name == "ext.plugin-failure" {
+                let version = s.capture("version").or_else(|| plugin_of_path(s).and_then(|(_, v)| v));
+                if let Some(v) = version {
+                    versions.insert(name.clone(), v.to_string());
+                }
             }
             by_ext.entry(name).or_default().push(s);
         }
@@ -176,10 +203,14 @@ impl Diagnosis for ExtensionFailed {
             let healed = status.is_some_and(|s| {
                 s.status == "success" && s.time.zip(last_failure).is_some_and(|(st, f)| st > f)
             });
+            let named = match versions.get(name) {
+                Some(v) => format!("{name} {v}"),
+                None => name.clone(),
+            };
             if healed {
-                resolved.push(name.as_str());
+                resolved.push(named);
             } else {
-                unresolved.push(name.as_str());
+                unresolved.push(named);
             }
         }
         let (severity, summary) = if unresolved.is_empty() {

@@ -45,6 +45,9 @@ pub enum WireFailure {
     Network,
     /// A goal-state or status failure whose record names neither an errno nor an HTTP status.
     Unknown,
+    /// A file operation on the VM failed (`[Errno 13] Permission denied` on a goal-state file): the agent's
+    /// own state, not the network.
+    Local,
 }
 
 /// Classifies a WireServer failure signal by what its record says.
@@ -55,6 +58,9 @@ pub fn wire_failure_kind(s: &Signal) -> WireFailure {
         || ["No route to host", "Network is unreachable"].iter().any(|n| s.mentions(n));
     if unreachable {
         return WireFailure::Unreachable;
+    }
+    if errno.is_none() && s.capture("os_errno").is_some() && answered_status(s).is_none() {
+        return WireFailure::Local;
     }
     match answered_status(s) {
         Some(code) if is_throttling_status(code) => WireFailure::Throttled,
@@ -83,7 +89,7 @@ pub fn wire_failures_by_cause<'s>(cx: &'s Context<'_>) -> (Vec<&'s Signal>, Vec<
     let mut unknown = Vec::new();
     for s in cx.any_of(WIRE_FAILURES) {
         match wire_failure_kind(s) {
-            WireFailure::Answered(_) => answered.push(s),
+            WireFailure::Answered(_) | WireFailure::Local => answered.push(s),
             WireFailure::Unknown => unknown.push(s),
             _ => network.push(s),
         }
@@ -160,7 +166,8 @@ impl Diagnosis for WireServerUnreachable {
             failures.iter().copied().filter(|s| wire_failure_kind(s) == WireFailure::Unreachable).collect();
         let throttled = failures.iter().filter(|s| wire_failure_kind(s) == WireFailure::Throttled).count();
         // Before mirrors are merged: one record can be both a failure and the agent's "still failing".
-        let still = wire_failures_by_cause(cx).0.iter().any(|s| &*s.name == "wire.sustained" || is_periodic(s));
+        let still =
+            wire_failures_by_cause(cx).0.iter().any(|s| &*s.name == "wire.sustained" || is_periodic(s));
         let last_failure = failures.iter().chain(&host_path).filter_map(|s| s.time).max();
         // The heartbeat's goal-state error counter after the first failure says the fetches kept failing.
         let first_failure = failures.iter().filter_map(|s| s.time).min();
@@ -203,7 +210,8 @@ impl Diagnosis for WireServerUnreachable {
                 ""
             };
             let seen = if still && lasting < Duration::minutes(1) {
-                "that the agent itself reports as still failing (it says so only after failing for long)".to_string()
+                "that the agent itself reports as still failing (it says so only after failing for long)"
+                    .to_string()
             } else if sustained {
                 format!("over {}", human_duration(lasting))
             } else {
@@ -339,6 +347,7 @@ impl Diagnosis for DhcpDisabled {
             "dhcp.route-missing",
             "dhcp.client-not-running",
             "dhcp.endpoint-not-found",
+            "agent.protocol-not-ready",
             "agent.endpoint-obtained",
             "agent.goal-state-ok",
         ]
@@ -353,8 +362,10 @@ impl Diagnosis for DhcpDisabled {
         if static_nics.is_empty() && failures.is_empty() && static_registry.is_empty() {
             return None;
         }
-        let weak: Vec<&Signal> =
-            cx.any_of(&["dhcp.client-not-running", "dhcp.endpoint-not-found"]).take(10).collect();
+        let weak: Vec<&Signal> = cx
+            .any_of(&["dhcp.client-not-running", "dhcp.endpoint-not-found", "agent.protocol-not-ready"])
+            .take(10)
+            .collect();
         let mut evidence: Vec<Evidence> = static_nics
             .iter()
             .map(|n| Evidence {

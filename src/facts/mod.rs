@@ -1,8 +1,11 @@
 //! Facts: what the bundle says about the VM (OS, agent versions, configuration, extension states, zone),
 //! gathered from structured artifacts and from signal captures, independent of any one diagnosis.
 
+mod from_logs;
 mod report;
 pub mod version;
+
+pub use from_logs::{ExtensionLogFact, LogVersionFact};
 
 pub use report::{ExtensionSummary, FactsReport, SourceClock};
 pub use version::AgentVersion;
@@ -128,6 +131,8 @@ pub enum HandlerOrigin {
     GoalState,
     /// An agent status report.
     AgentStatus,
+    /// The agent's own log (target state, commands, event echoes), when no file says more.
+    AgentLog,
 }
 
 /// A network interface's configuration.
@@ -245,6 +250,12 @@ pub struct Facts {
     pub vss_writers: Vec<VssWriterFact>,
     /// Registry values of interest.
     pub registry: Vec<RegistryFact>,
+    /// The distribution the agent's log names (`ubuntu 22.04`), used when no os-release says better.
+    pub log_os: Option<String>,
+    /// Agent versions read straight from agent-log lines, times as written (see [`Facts::place_log_facts`]).
+    pub log_versions: Vec<LogVersionFact>,
+    /// Extension handler activity read from the agent's log, oldest first once placed on the timeline.
+    pub log_extensions: Vec<ExtensionLogFact>,
 }
 
 /// One contribution to the facts from one member.
@@ -274,6 +285,12 @@ pub enum Fact {
     VssWriter(VssWriterFact),
     /// A registry value.
     Registry(RegistryFact),
+    /// The distribution an agent-log line names.
+    LogOs(String),
+    /// An agent version an agent-log line names.
+    LogVersion(LogVersionFact),
+    /// Extension handler activity an agent-log line reports.
+    ExtensionLog(ExtensionLogFact),
 }
 
 impl Facts {
@@ -302,6 +319,11 @@ impl Facts {
             Fact::Settings(s) => self.settings.push(s),
             Fact::VssWriter(w) => self.vss_writers.push(w),
             Fact::Registry(r) => self.registry.push(r),
+            Fact::LogOs(o) => {
+                self.log_os.get_or_insert(o);
+            }
+            Fact::LogVersion(v) => self.log_versions.push(v),
+            Fact::ExtensionLog(e) => self.log_extensions.push(e),
         }
     }
 

@@ -22,6 +22,10 @@ pub struct ExtensionSummary {
     pub message: String,
     /// When, RFC 3339 UTC.
     pub timestamp: Option<String>,
+    /// `agent-log` when the state was read from the agent's log (no status file in the bundle); absent
+    /// for status files and status reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<&'static str>,
 }
 
 /// A VSS writer's state.
@@ -105,7 +109,7 @@ impl FactsReport {
             .filter(|v| v.role == super::version::AgentRole::Daemon)
             .max_by(|a, b| a.seen_at.cmp(&b.seen_at));
         let auto_update = facts.agent_versions.iter().rev().find_map(|v| v.auto_update);
-        let extensions = facts
+        let mut extensions: Vec<ExtensionSummary> = facts
             .latest_statuses()
             .into_iter()
             .map(|s| ExtensionSummary {
@@ -115,8 +119,11 @@ impl FactsReport {
                 code: s.code,
                 message: super::clip(&s.message, 300),
                 timestamp: s.time.map(rfc3339),
+                source: None,
             })
             .collect();
+        extensions.extend(facts.log_extension_summaries());
+        extensions.sort_by_key(|e| e.name.to_ascii_lowercase());
         let mut config = BTreeMap::new();
         if let Some(conf) = &facts.waagent_conf {
             for key in WAAGENT_KEYS {
@@ -137,7 +144,7 @@ impl FactsReport {
                 .or_else(|| facts.agent_statuses.iter().filter_map(|s| s.version.clone()).next_back()),
             daemon_version: daemon.map(|v| v.version.clone()),
             agent_auto_update: auto_update,
-            os: facts.os.clone(),
+            os: facts.os_name().map(str::to_string),
             time_zone: zone_label,
             extensions,
             config,

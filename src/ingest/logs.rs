@@ -7,7 +7,8 @@ use snaptriage_parsers::{
 };
 
 use super::{IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem};
-use crate::facts::Fact;
+use crate::facts::version::AgentRole;
+use crate::facts::{ExtensionLogFact, Fact, LogVersionFact};
 use crate::intake::{ArtifactKind, Member};
 use crate::signals::MatchScratch;
 use crate::timeline::observe;
@@ -27,7 +28,7 @@ pub(super) fn ingest_log(
     cx: &IngestContext<'_>,
     out: &mut MemberOutcome,
 ) -> String {
-    let mut state = LogScan::new(member.kind, text, cx);
+    let mut state = LogScan::new(member, text, cx);
     match member.kind {
         ArtifactKind::WaagentLog => waagent_log::parse(text).for_each(|r| state.record(r, out)),
         ArtifactKind::VmSnapshotLog => vmsnapshot_log::parse(text).for_each(|r| state.record(r, out)),
@@ -45,7 +46,7 @@ pub(super) fn ingest_log(
                     .is_some_and(|((_, last), r)| last > r + chrono::Duration::days(2))
             };
             if ends_late(&state) {
-                state = LogScan::new(member.kind, text, cx);
+                state = LogScan::new(member, text, cx);
                 out.signals.clear();
                 out.timeline.clear();
                 syslog::parse(text, year - 1).for_each(|r| state.record(r, out));
@@ -80,12 +81,18 @@ struct LogScan<'c> {
     latest_text: (usize, usize),
     base: usize,
     formats: Vec<LineFormat>,
+    path: &'c str,
+    /// The last version each handler's prefix named (event echoes name the handler without it).
+    handler_versions: std::collections::HashMap<String, String>,
 }
 
 impl<'c> LogScan<'c> {
-    fn new(kind: ArtifactKind, text: &str, cx: &'c IngestContext<'c>) -> Self {
+    fn new(member: &'c Member, text: &str, cx: &'c IngestContext<'c>) -> Self {
+        let kind = member.kind;
         LogScan {
             kind,
+            path: member.path.as_str(),
+            handler_versions: Default::default(),
             cx,
             scan: SourceScan::default(),
             scratch: MatchScratch::default(),
@@ -116,8 +123,18 @@ impl<'c> LogScan<'c> {
                 self.latest_text = (record.raw.as_ptr() as usize - self.base, record.first_line().len());
             }
         }
+        // Agents 2.2.31 – 2.2.54 echo extension command output zlib-compressed and base64-encoded.
+        let decoded = match self.kind {
+            ArtifactKind::WaagentLog => waagent_log::decoded_event_message(record.message),
+            _ => None,
+        };
+        match self.kind {
+            ArtifactKind::WaagentLog => self.waagent_facts(&record, decoded.as_deref(), out),
+            ArtifactKind::WaAppAgentLog => self.windows_agent_facts(&record, out),
+            _ => {}
+        }
         if self.scan_signatures {
-            self.tag(&record, time, out);
+            self.tag(&record, time, decoded.as_deref(), out);
         }
         if self.cx.keep_timeline {
             out.timeline.push(TimelineItem {
@@ -168,17 +185,39 @@ impl<'c> LogScan<'c> {
         }
     }
 
-    fn tag(&mut self, record: &LogRecord<'_>, time: Option<SourceTime>, out: &mut MemberOutcome) {
-        let matches = self.cx.signatures.match_text(self.kind, record.raw, &mut self.scratch);
+    fn tag(
+        &mut self,
+        record: &LogRecord<'_>,
+        time: Option<SourceTime>,
+        decoded: Option<&str>,
+        out: &mut MemberOutcome,
+    ) {
+        // The matcher sees the record as written, then the decoded message on lines of its own; evidence in
+        // the decoded part points at the record's first line and shows the decoded line.
+        let joined;
+        let hay = match decoded {
+            Some(d) => {
+                joined = format!("{}\n{d}", record.raw);
+                joined.as_str()
+            }
+            None => record.raw,
+        };
+        let matches = self.cx.signatures.match_text(self.kind, hay, &mut self.scratch);
         for m in matches {
-            let (line, text) = evidence_line(record, m.offset);
-            let about_backup = mentions_backup(record.raw);
-            let head = if line == record.line {
+            let (line, text) = if m.offset > record.raw.len() {
+                (record.line, decoded_line(hay, m.offset))
+            } else {
+                evidence_line(record, m.offset)
+            };
+            let about_backup = mentions_backup(hay);
+            let head = if line == record.line && m.offset <= record.raw.len() {
                 String::new()
             } else {
                 clip(record.raw.lines().next().unwrap_or(""), 300)
             };
             let sig = &self.cx.signatures.signatures()[m.signature];
+            let mut captures = m.captures;
+            crate::signals::enrich::add_record_details(hay, &mut captures);
             out.signals.push(RawSignal {
                 signal: sig.signal.clone(),
                 signature: m.signature,
@@ -190,8 +229,100 @@ impl<'c> LogScan<'c> {
                 text,
                 head,
                 about_backup,
-                captures: m.captures,
+                captures,
             });
+        }
+    }
+
+    /// Versions, the distribution and extension activity a waagent record names.
+    fn waagent_facts(&mut self, record: &LogRecord<'_>, decoded: Option<&str>, out: &mut MemberOutcome) {
+        let first = record.first_line();
+        for m in waagent_log::version_mentions(first) {
+            let role = match m.role {
+                waagent_log::VersionRole::Daemon => AgentRole::Daemon,
+                waagent_log::VersionRole::GoalState => AgentRole::GoalState,
+                // Found or downloaded, not yet seen running: not the version that runs extensions.
+                waagent_log::VersionRole::Update => continue,
+            };
+            out.facts.push(Fact::LogVersion(LogVersionFact {
+                path: self.path.to_string(),
+                line: record.line,
+                version: m.version.to_string(),
+                role,
+                time: record.time,
+                auto_update: m.auto_update,
+                text: clip(first, EVIDENCE_CHARS),
+            }));
+        }
+        // Only the agent's own lines (a level, no extension prefix) name the distribution.
+        let agent_line = record.level != snaptriage_parsers::Level::Unknown
+            && record.prefix.is_none_or(|p| waagent_log::extension_prefix(p).is_none());
+        if agent_line {
+            if let Some((name, version)) = waagent_log::os_mention(first) {
+                out.facts.push(Fact::LogOs(format!("{name} {version}").trim_end().to_string()));
+            }
+        }
+        let Some(a) = waagent_log::extension_activity(record.prefix, record.level, record.message, decoded)
+        else {
+            return;
+        };
+        let version = match a.version {
+            Some(v) => {
+                self.handler_versions.insert(a.name.to_ascii_lowercase(), v.to_string());
+                Some(v.to_string())
+            }
+            None => self.handler_versions.get(&a.name.to_ascii_lowercase()).cloned(),
+        };
+        use waagent_log::ActivityOutcome::*;
+        let status = match a.outcome {
+            Targeted => None,
+            Started => Some("transitioning"),
+            Succeeded => Some("success"),
+            Failed => Some("error"),
+        };
+        out.facts.push(Fact::ExtensionLog(ExtensionLogFact {
+            path: self.path.to_string(),
+            line: record.line,
+            handler: a.name.to_string(),
+            version,
+            op: a.op.map(str::to_string),
+            status: status.map(str::to_string),
+            code: a.code,
+            message: clip(a.message, EVIDENCE_CHARS),
+            time: record.time,
+            at: None,
+        }));
+    }
+
+    /// The Windows agent's version (`WindowsAzureGuestAgent starting. Version 2.7.41491.949`, or its
+    /// `GuestAgent_<version>_<stamp>` install folder in a path) and the plugin versions it names
+    /// (`Getting plugin locations for plugin '<name>'. Current Version: '<a>', Requested Version: '<b>'`).
+    fn windows_agent_facts(&mut self, record: &LogRecord<'_>, out: &mut MemberOutcome) {
+        let first = record.first_line();
+        for version in windows_agent_versions(first) {
+            out.facts.push(Fact::LogVersion(LogVersionFact {
+                path: self.path.to_string(),
+                line: record.line,
+                version: version.to_string(),
+                role: AgentRole::GoalState,
+                time: record.time,
+                auto_update: None,
+                text: clip(first, EVIDENCE_CHARS),
+            }));
+        }
+        if let Some((name, version)) = windows_plugin_version(first) {
+            out.facts.push(Fact::ExtensionLog(ExtensionLogFact {
+                path: self.path.to_string(),
+                line: record.line,
+                handler: name.to_string(),
+                version: Some(version.to_string()),
+                op: None,
+                status: None,
+                code: None,
+                message: clip(first, EVIDENCE_CHARS),
+                time: record.time,
+                at: None,
+            }));
         }
     }
 
@@ -210,6 +341,54 @@ impl<'c> LogScan<'c> {
 fn mentions_backup(raw: &str) -> bool {
     memchr::memmem::find(raw.as_bytes(), b"RecoveryServices.VMSnapshot").is_some()
         || memchr::memmem::find(raw.as_bytes(), b"RecoveryServices_VMSnapshot").is_some()
+}
+
+/// The line of `hay` holding `offset` (a match inside a decoded message appended to the record).
+fn decoded_line(hay: &str, offset: usize) -> String {
+    let offset = offset.min(hay.len());
+    let start = hay.get(..offset).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
+    let end = hay.get(start..).and_then(|r| r.find('\n')).map_or(hay.len(), |i| start + i);
+    clip(hay.get(start..end).unwrap_or("").trim_end_matches('\r').trim(), EVIDENCE_CHARS)
+}
+
+/// Windows agent versions a WaAppAgent line names.
+fn windows_agent_versions(message: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for starting in ["WindowsAzureGuestAgent starting. Version ", "WaAppAgent starting. Version "] {
+        if let Some(v) = message.find(starting).and_then(|i| dotted_at(&message[i + starting.len()..])) {
+            out.push(v);
+        }
+    }
+    let mut rest = message;
+    while let Some(i) = rest.find("GuestAgent_") {
+        rest = &rest[i + "GuestAgent_".len()..];
+        if let Some(v) =
+            dotted_at(rest).filter(|v| rest[v.len()..].starts_with('_') && v.matches('.').count() == 3)
+        {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// `Getting plugin locations for plugin '<name>'. Current Version: '<a>', Requested Version: '<b>'`: the
+/// plugin and the version requested.
+fn windows_plugin_version(message: &str) -> Option<(&str, &str)> {
+    let rest = message.split_once("Getting plugin locations for plugin '")?.1;
+    let (name, rest) = rest.split_once('\'')?;
+    let requested = rest.split_once("Requested Version: '")?.1;
+    let version = dotted_at(requested)?;
+    (!name.is_empty() && requested[version.len()..].starts_with('\'')).then_some((name, version))
+}
+
+/// The dotted number (two parts or more) at the start of `s`.
+fn dotted_at(s: &str) -> Option<&str> {
+    let end = s.bytes().position(|b| !(b.is_ascii_digit() || b == b'.')).unwrap_or(s.len());
+    let v = s[..end].trim_end_matches('.');
+    let ok = v.contains('.') && v.split('.').all(|p| !p.is_empty());
+    ok.then_some(v)
 }
 
 /// The physical line (number and text) of a record where a match starts.

@@ -23,6 +23,11 @@ pub fn add_record_details(raw: &str, captures: &mut Captures) {
             captures.insert("errno".into(), errno.to_string());
         }
     }
+    if !captures.contains_key("errno") && !captures.contains_key("os_errno") {
+        if let Some(errno) = local_errno(text) {
+            captures.insert("os_errno".into(), errno.to_string());
+        }
+    }
     if !captures.contains_key("attempts") {
         if let Some(n) = attempt_counter(text) {
             captures.insert("attempts".into(), n.to_string());
@@ -60,7 +65,8 @@ pub fn socket_errno(text: &str) -> Option<u16> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re =
         RE.get_or_init(|| Regex::new(r"(?i)\berrno\]?\s*[:=]?\s*(?P<n>\d{1,3})\b").expect("errno regex"));
-    if let Some(n) = re.captures(text).and_then(|c| c.name("n")).and_then(|m| m.as_str().parse::<u16>().ok()) {
+    if let Some(n) = re.captures(text).and_then(|c| c.name("n")).and_then(|m| m.as_str().parse::<u16>().ok())
+    {
         // Only socket errors: `[Errno 2] No such file or directory` says nothing about the network.
         return NETWORK_ERRNOS.contains(&n).then_some(n);
     }
@@ -75,6 +81,16 @@ pub fn socket_errno(text: &str) -> Option<u16> {
     .iter()
     .find(|(words, _)| lower.contains(&words.to_ascii_lowercase()))
     .map(|(_, n)| *n)
+}
+
+/// The errno of a failed local operation (`[Errno 13] Permission denied`, `[Errno 2] No such file or
+/// directory`, `[Errno 28] No space left on device`): a file problem on the VM, not the network.
+pub fn local_errno(text: &str) -> Option<u16> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"\[Errno (?P<n>\d{1,3})\]").expect("errno regex"));
+    re.captures_iter(text)
+        .filter_map(|c| c.name("n").and_then(|m| m.as_str().parse::<u16>().ok()))
+        .find(|n| !NETWORK_ERRNOS.contains(n))
 }
 
 /// The attempt counter a record carries: `6 attempts made`, `retry=332`, `[count=12]`, `UpdateGSErrors: 57`.
@@ -116,7 +132,15 @@ mod tests {
         assert_eq!(socket_errno("<urlopen error [Errno 101] Network is unreachable>"), Some(101));
         assert_eq!(socket_errno("IOError timed out"), Some(110));
         assert_eq!(socket_errno("Status Code 404"), None);
-        assert_eq!(socket_errno("[Errno 2] No such file or directory: '/var/lib/waagent/Certificates.pem'"), None);
+        assert_eq!(
+            socket_errno("[Errno 2] No such file or directory: '/var/lib/waagent/Certificates.pem'"),
+            None
+        );
+        assert_eq!(
+            local_errno("[Errno 13] Permission denied: '/var/lib/waagent/Certificates.p7m'"),
+            Some(13)
+        );
+        assert_eq!(local_errno("IOError [Errno 111] Connection refused"), None);
     }
 
     #[test]
