@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use snaptriage::intake::ArtifactKind;
-use snaptriage::signals::{builtin_signatures, load_signatures, MatchScratch, Signature, SignatureSet};
+use snaptriage::signals::{builtin_signatures, MatchScratch, SignatureSet};
 use snaptriage::{analyze_bytes, Options};
 use snaptriage_parsers::waagent_log;
 
@@ -40,93 +40,7 @@ const FAILURE_SIGNALS: &[&str] = &[
     "ext.stuck",
 ];
 
-// ------------------------------------------------------------------------------------------------ versions
-
-type Version = Vec<u32>;
-
-/// The newest agent tag the catalog was read from.
-const LATEST: &str = "2.15.0.1";
-
-fn version(s: &str) -> Version {
-    s.trim().split('.').map(|p| p.parse().unwrap_or_else(|_| panic!("bad version `{s}`"))).collect()
-}
-
-fn cmp(a: &Version, b: &Version) -> std::cmp::Ordering {
-    let n = a.len().max(b.len());
-    let at = |v: &Version, i: usize| v.get(i).copied().unwrap_or(0);
-    (0..n).map(|i| at(a, i).cmp(&at(b, i))).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
-}
-
-/// `A - B`, `A -` (open end) or `A`; `None` as the upper bound means open.
-fn range(s: &str) -> (Version, Option<Version>) {
-    match s.split_once(" -") {
-        Some((lo, hi)) if hi.trim().is_empty() => (version(lo), None),
-        Some((lo, hi)) => (version(lo), Some(version(hi))),
-        None => (version(s), Some(version(s))),
-    }
-}
-
-fn overlaps(a: &(Version, Option<Version>), b: &(Version, Option<Version>)) -> bool {
-    let lo_ok = |lo: &Version, hi: &Option<Version>| hi.as_ref().is_none_or(|h| cmp(lo, h).is_le());
-    lo_ok(&a.0, &b.1) && lo_ok(&b.0, &a.1)
-}
-
-fn within(inner: &(Version, Option<Version>), outer: &(Version, Option<Version>)) -> bool {
-    let lo = cmp(&inner.0, &outer.0).is_ge();
-    let hi = match (&inner.1, &outer.1) {
-        (_, None) => true,
-        // An open end means "up to the newest tag read", which a closed range ending there contains.
-        (None, Some(o)) => cmp(&version(LATEST), o).is_le(),
-        (Some(i), Some(o)) => cmp(i, o).is_le(),
-    };
-    lo && hi
-}
-
-// ------------------------------------------------------------------------------------------------ log eras
-
-/// One layout of waagent.log, the agent versions that wrote it, and how a line is rendered in it.
-struct Era {
-    name: &'static str,
-    versions: &'static str,
-    render: fn(level: &str, msg: &str) -> String,
-}
-
-const ERAS: &[Era] = &[
-    Era { name: "2.0", versions: "2.0.0 - 2.0.99", render: render_20 },
-    Era { name: "2.1-2.2.26", versions: "2.1.0 - 2.2.30", render: render_21 },
-    Era { name: "2.2.31-2.2.45", versions: "2.2.31 - 2.2.45", render: render_22_prefixed },
-    Era { name: "2.2.46", versions: "2.2.46 - 2.2.46.99", render: render_2246 },
-    Era { name: "2.2.47+", versions: "2.2.47 -", render: render_threaded },
-];
-
-/// 2.0 glues `ERROR:` / `WARNING:` to the message and writes informational lines with no level.
-fn render_20(level: &str, msg: &str) -> String {
-    match level {
-        "ERROR" | "WARNING" => format!("2016/02/17 07:54:53 {level}:{msg}"),
-        _ => format!("2016/02/17 07:54:53 {msg}"),
-    }
-}
-
-fn render_21(level: &str, msg: &str) -> String {
-    format!("2018/03/05 14:31:57.742721 {level} {msg}")
-}
-
-fn render_22_prefixed(level: &str, msg: &str) -> String {
-    format!("2021/03/30 19:35:35.971742 {level} ExtHandler {msg}")
-}
-
-fn render_2246(level: &str, msg: &str) -> String {
-    format!("2021-05-28T01:17:40.683072Z {level} ExtHandler {msg}")
-}
-
-fn render_threaded(level: &str, msg: &str) -> String {
-    format!("2023-10-27T07:57:10.702114Z {level} ExtHandler ExtHandler {msg}")
-}
-
-/// The same line as journald / syslog copies it.
-fn journald(line: &str) -> String {
-    format!("Jul 06 13:18:04 vm1 python3[1686]: {line}")
-}
+use common::eras::{agent_catalog, is_agent_message, journald, overlaps, range, within, ERAS};
 
 /// One rendered case: which signature, template, era and the record text the engine would match.
 struct Case {
@@ -143,20 +57,6 @@ fn record_text(text: &str) -> String {
 }
 
 // ------------------------------------------------------------------------------------------------ helpers
-
-fn agent_catalog() -> Vec<Signature> {
-    let (name, text) = snaptriage::signals::BUILTIN_SIGNATURES
-        .iter()
-        .find(|(n, _)| *n == "agent.toml")
-        .expect("agent.toml is built in");
-    load_signatures(name, text).unwrap()
-}
-
-/// Whether a catalogue entry is an agent message (rendered in the waagent.log eras) rather than another
-/// source's message kept beside it.
-fn is_agent_message(s: &Signature) -> bool {
-    s.sources.is_empty() || s.sources.contains(&ArtifactKind::WaagentLog)
-}
 
 fn builtin_set() -> SignatureSet {
     SignatureSet::new(builtin_signatures().unwrap())
@@ -186,7 +86,7 @@ fn rendered_cases() -> Vec<Case> {
                 if !overlaps(&t_range, &range(era.versions)) {
                     continue;
                 }
-                let line = (era.render)(level, &t.text);
+                let line = era.line(level, &t.text);
                 cases.push(Case {
                     signature: sig.id.clone(),
                     era: era.name.to_string(),
@@ -330,7 +230,7 @@ fn routine_cases() -> Vec<(String, String)> {
     for (text, level, versions) in ROUTINE {
         let r = range(versions);
         for era in ERAS.iter().filter(|e| overlaps(&r, &range(e.versions))) {
-            let line = (era.render)(level, text);
+            let line = era.line(level, text);
             out.push((era.name.to_string(), record_text(&line)));
             out.push((format!("{} (journald)", era.name), record_text(&journald(&line))));
         }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: small bundles built in the test itself.
 #![allow(dead_code)]
 
+pub mod eras;
+
 use std::io::Write;
 
 use zip::write::SimpleFileOptions;
