@@ -129,7 +129,12 @@ fn every_family_lasting_half_an_hour_raises_its_finding_in_every_era() {
 fn protocol_detection_that_never_succeeds_is_reported_in_every_era() {
     for era in ERAS {
         for message in family_messages(PROTOCOL, era) {
-            let got = alarms(&log(era, &[message.clone()], Duration::minutes(30), Duration::minutes(5)));
+            let got = alarms(&log(
+                era,
+                std::slice::from_ref(&message),
+                Duration::minutes(30),
+                Duration::minutes(5),
+            ));
             assert!(
                 PROTOCOL_FINDINGS.iter().any(|f| got.contains_key(*f)),
                 "{} ({}): {got:?}",
