@@ -215,7 +215,7 @@ impl Diagnosis for WireServerUnreachable {
             } else if sustained {
                 format!("over {}", human_duration(lasting))
             } else {
-                format!("seen only for {} in this bundle", human_duration(lasting))
+                seen_briefly(lasting)
             };
             format!("{} failed call(s) to the WireServer/HostGAPlugin {seen}{how}", failures.len())
         };
@@ -249,6 +249,16 @@ impl Diagnosis for WireServerUnreachable {
     }
 }
 
+/// How a brief failure was seen, for summaries: "seen only for 18s in this bundle", or "seen only at one
+/// moment in this bundle".
+fn seen_briefly(lasting: Duration) -> String {
+    if lasting < Duration::seconds(1) {
+        "seen only at one moment in this bundle".to_string()
+    } else {
+        format!("seen only for {} in this bundle", human_duration(lasting))
+    }
+}
+
 /// A failure closer than this to the end of its log is one the bundle ends on.
 const TAIL_MINUTES: i64 = 30;
 
@@ -279,7 +289,7 @@ fn never_routed(cx: &Context<'_>) -> Option<Draft> {
         if sustained {
             format!("over {}", human_duration(lasting))
         } else {
-            format!("seen only for {} in this bundle", human_duration(lasting))
+            seen_briefly(lasting)
         }
     );
     let (severity, confidence) =
@@ -399,10 +409,7 @@ impl Diagnosis for DhcpDisabled {
             && covered_span(&failures) < Duration::minutes(SUSTAINED_MINUTES);
         let mut summary = format!("DHCP is not serving the guest: {}", parts.join("; "));
         if brief {
-            summary.push_str(&format!(
-                " (seen only for {} in this bundle)",
-                human_duration(covered_span(&failures))
-            ));
+            summary.push_str(&format!(" ({})", seen_briefly(covered_span(&failures))));
         }
         summary.push('.');
         let (severity, confidence) =
