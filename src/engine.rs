@@ -17,7 +17,9 @@ use crate::facts::{AgentVersion, Facts, FactsReport, SourceClock};
 use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
 use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
-use crate::report::{sort_findings, BundleInfo, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION};
+use crate::report::{
+    sort_findings, BundleInfo, Coverage, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION,
+};
 use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
 use crate::timeline::{pair_votes, parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
 
@@ -204,12 +206,14 @@ fn run(
             .iter()
             .filter(|o| o.scan.is_none() && o.entry.status == crate::inventory::MemberStatus::Parsed)
             .count() as u64;
+    let coverage = Coverage::build(&inventory, &facts_report.sources, os);
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "snaptriage".into(), version: env!("CARGO_PKG_VERSION").into() },
         bundle: BundleInfo { path: shown, sha256, os: os.into(), collected_at: reference.map(rfc3339) },
         facts: facts_report,
         findings,
+        coverage,
         inventory,
         stats: Stats {
             members: listing.members.len() + listing.notes.len(),

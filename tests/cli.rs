@@ -156,3 +156,69 @@ fn timeline_exports_every_record_in_utc_order() {
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
     assert!(text.contains("wire.failure"));
 }
+
+/// Runs `args`, reads `keep` bytes of standard output (none: closes it before the first write), closes the
+/// pipe, and checks the command ends with exit 0 and says nothing on standard error.
+fn assert_closed_pipe_is_success(args: &[&str], keep: usize) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_snaptriage"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let mut stdout = child.stdout.take().unwrap();
+    if keep > 0 {
+        let mut buf = vec![0u8; keep];
+        stdout.read_exact(&mut buf).expect("some output");
+    }
+    drop(stdout);
+    let out = child.wait_with_output().expect("ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    assert!(err.is_empty(), "{args:?} wrote to stderr: {err}");
+}
+
+fn sample(rel: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(rel).to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_closed_pipe_ends_rules_quietly() {
+    // Both listings are larger than a pipe's buffer, so the writer meets the closed end.
+    assert_closed_pipe_is_success(&["rules"], 16);
+    assert_closed_pipe_is_success(&["rules", "-f", "toml"], 16);
+    assert_closed_pipe_is_success(&["rules", "-f", "json"], 0);
+}
+
+#[test]
+fn a_closed_pipe_ends_explain_quietly() {
+    assert_closed_pipe_is_success(&["explain", "UserErrorFsFreezeFailed"], 0);
+    assert_closed_pipe_is_success(&["explain", "fsfreeze-failed"], 0);
+}
+
+#[test]
+fn a_closed_pipe_ends_timeline_quietly() {
+    let bundle = sample("linux/linux-fsfreeze-failed.tar.gz");
+    assert_closed_pipe_is_success(&["timeline", &bundle], 16);
+    assert_closed_pipe_is_success(&["timeline", &bundle, "-f", "csv"], 16);
+}
+
+#[test]
+fn a_closed_pipe_ends_analyze_quietly() {
+    let bundle = sample("linux/linux-fsfreeze-failed.tar.gz");
+    assert_closed_pipe_is_success(&["analyze", &bundle, "-f", "json"], 0);
+    assert_closed_pipe_is_success(&[&bundle, "-f", "table"], 0);
+}
+
+#[test]
+fn a_closed_pipe_ends_batch_quietly() {
+    assert_closed_pipe_is_success(&["batch", &sample("linux"), &sample("windows"), "-j", "2"], 0);
+    assert_closed_pipe_is_success(&["batch", &sample("linux"), "-j", "1"], 8);
+}
+
+#[test]
+fn a_closed_pipe_ends_help_quietly() {
+    assert_closed_pipe_is_success(&["--help"], 0);
+}

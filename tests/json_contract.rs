@@ -90,3 +90,31 @@ fn output_is_byte_identical_across_runs_apart_from_elapsed_ms() {
         assert_eq!(render(), first);
     }
 }
+
+#[test]
+fn report_states_its_coverage() {
+    let r = report_json(mixed_bundle());
+    let c = &r["coverage"];
+    for key in ["total", "parsed", "partial", "failed", "skipped"] {
+        assert!(c["members"][key].is_u64(), "coverage.members.{key}");
+    }
+    assert_eq!(c["members"]["total"], 4);
+    assert_eq!(c["members"]["skipped"], 1);
+    assert_eq!(c["analysed"], 3);
+    assert_eq!(c["lost"], serde_json::json!([]));
+    let families = c["sources"].as_array().unwrap();
+    for f in families {
+        for key in ["family", "label", "present", "files", "read", "first", "last"] {
+            assert!(f.get(key).is_some(), "coverage.sources[].{key}");
+        }
+    }
+    let family = |id: &str| families.iter().find(|f| f["family"] == id).unwrap().clone();
+    assert_eq!(family("linux-agent-log")["present"], true);
+    assert_eq!(family("linux-agent-log")["first"], "2024-03-15T08:00:01.100000Z");
+    assert_eq!(family("backup-extension-logs")["files"], 1);
+    assert_eq!(family("windows-event-logs")["present"], false);
+    assert!(c["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("read 3 of 4 members (1 skipped); Linux agent log: 1 file"));
+}

@@ -1,6 +1,7 @@
 //! `snaptriage batch`: many bundles, one JSON line each; a bad bundle is a line with an error, never a stop.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
@@ -8,15 +9,22 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::args::BatchArgs;
-use super::output::Output;
-use super::{options, EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS};
-use crate::engine::analyze_path;
+use super::output::{Closed, Output};
+use super::{analyse, options, EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS};
+use crate::inventory::MemberStatus;
 use crate::report::render_json;
+
+/// `status` of a bundle that was analysed (its findings, possibly none, are in the line).
+const ANALYSED: &str = "analysed";
+/// `status` of a bundle that could not be opened or held nothing to analyse (`error` says why).
+const NOT_ANALYSABLE: &str = "not-analysable";
 
 /// One line of the batch output.
 #[derive(Debug, Serialize)]
 struct BatchLine {
     bundle: String,
+    /// `analysed`, or `not-analysable` (then `error` says why and what to try).
+    status: &'static str,
     sha256: Option<String>,
     os: Option<String>,
     collected_at: Option<String>,
@@ -28,8 +36,11 @@ struct BatchLine {
     worst: Option<&'static str>,
     members: usize,
     failed_members: usize,
+    partial_members: usize,
+    /// The report's coverage in one sentence (what was read, what was lost, which sources are there).
+    coverage: Option<String>,
     elapsed_ms: u64,
-    /// Set when the bundle could not be analysed at all.
+    /// Set when the bundle could not be analysed at all: what it is and what to try, as `analyze` says it.
     error: Option<String>,
 }
 
@@ -46,22 +57,39 @@ pub fn run(args: BatchArgs) -> Result<u8> {
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build()?;
     let out = Mutex::new(Output::open(args.output.as_deref())?);
+    // Set when the reader of standard output goes away: the remaining bundles are not analysed.
+    let closed = AtomicBool::new(false);
+    let write_error = Mutex::new(None);
     let results: Vec<(bool, bool)> = pool.install(|| {
         bundles
             .par_iter()
-            .map(|bundle| {
+            .filter_map(|bundle| {
+                if closed.load(Ordering::Relaxed) {
+                    return None;
+                }
                 let line = analyse_one(bundle, &opts, args.reports.as_deref());
                 let failed = line.error.is_some();
                 let errors = matches!(line.worst, Some("critical" | "error"));
                 let text = serde_json::to_string(&line).unwrap_or_default() + "\n";
                 if let Ok(mut o) = out.lock() {
-                    let _ = o.write(text.as_bytes());
+                    if let Err(e) = o.write(text.as_bytes()) {
+                        closed.store(true, Ordering::Relaxed);
+                        if let Ok(mut slot) = write_error.lock() {
+                            slot.get_or_insert(e);
+                        }
+                    }
                 }
-                (failed, errors)
+                Some((failed, errors))
             })
             .collect()
     });
+    if let Some(e) = write_error.into_inner().ok().flatten() {
+        return Err(e);
+    }
     out.into_inner().map_err(|_| anyhow::anyhow!("output lock poisoned"))?.finish()?;
+    if closed.load(Ordering::Relaxed) {
+        return Err(Closed.into());
+    }
     let failed = results.iter().filter(|r| r.0).count();
     eprintln!("snaptriage: {} bundle(s) analysed, {} could not be read", results.len() - failed, failed);
     Ok(if failed == results.len() {
@@ -75,10 +103,10 @@ pub fn run(args: BatchArgs) -> Result<u8> {
 
 fn analyse_one(bundle: &Path, opts: &crate::engine::Options, reports: Option<&Path>) -> BatchLine {
     let shown = bundle.display().to_string();
-    let caught = std::panic::catch_unwind(|| analyze_path(bundle, opts));
+    let caught = std::panic::catch_unwind(|| analyse(bundle, opts));
     let analysis = match caught {
         Ok(Ok(a)) => a,
-        Ok(Err(e)) => return failed_line(shown, e.to_string()),
+        Ok(Err(e)) => return failed_line(shown, super::one_line(&e)),
         Err(_) => return failed_line(shown, "internal error while analysing this bundle".into()),
     };
     let r = &analysis.report;
@@ -90,8 +118,10 @@ fn analyse_one(bundle: &Path, opts: &crate::engine::Options, reports: Option<&Pa
     let mut codes: Vec<String> = r.findings.iter().flat_map(|f| f.error_codes.clone()).collect();
     codes.sort();
     codes.dedup();
+    let count = |status| r.inventory.iter().filter(|e| e.status == status).count();
     BatchLine {
         bundle: shown,
+        status: ANALYSED,
         sha256: r.bundle.sha256.clone(),
         os: Some(r.bundle.os.clone()),
         collected_at: r.bundle.collected_at.clone(),
@@ -104,11 +134,9 @@ fn analyse_one(bundle: &Path, opts: &crate::engine::Options, reports: Option<&Pa
         error_codes: codes,
         worst: r.worst().map(|s| s.as_str()),
         members: r.stats.members,
-        failed_members: r
-            .inventory
-            .iter()
-            .filter(|e| e.status == crate::inventory::MemberStatus::Failed)
-            .count(),
+        failed_members: count(MemberStatus::Failed),
+        partial_members: count(MemberStatus::Partial),
+        coverage: Some(r.coverage.summary.clone()),
         elapsed_ms: r.stats.elapsed_ms,
         error: None,
     }
@@ -117,6 +145,7 @@ fn analyse_one(bundle: &Path, opts: &crate::engine::Options, reports: Option<&Pa
 fn failed_line(bundle: String, error: String) -> BatchLine {
     BatchLine {
         bundle,
+        status: NOT_ANALYSABLE,
         sha256: None,
         os: None,
         collected_at: None,
@@ -126,6 +155,8 @@ fn failed_line(bundle: String, error: String) -> BatchLine {
         worst: None,
         members: 0,
         failed_members: 0,
+        partial_members: 0,
+        coverage: None,
         elapsed_ms: 0,
         error: Some(error),
     }

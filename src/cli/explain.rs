@@ -57,6 +57,6 @@ pub fn run(what: &str) -> Result<u8> {
         }
         bail!("`{what}` is not known exactly; did you mean: {}", near.join(", "));
     }
-    print!("{out}");
+    super::output::print(&out)?;
     Ok(EXIT_CLEAN)
 }

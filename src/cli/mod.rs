@@ -6,6 +6,9 @@ mod batch;
 mod explain;
 mod output;
 mod rules;
+mod truncation;
+mod verdict;
+pub mod what_is;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -17,7 +20,7 @@ pub use args::Cli;
 use args::{AnalyzeArgs, Command, EngineArgs, ReportFormat, TimelineArgs, TimelineFormat};
 use output::Output;
 
-use crate::engine::{analyze_path, Options};
+use crate::engine::{analyze_path, Analysis, Options};
 use crate::intake::Limits;
 use crate::report::{render_html, render_json, render_markdown, render_table};
 use crate::timeline::parse_zone;
@@ -34,20 +37,54 @@ pub fn main() -> ExitCode {
     let argv = args::with_default_command(std::env::args_os().collect());
     let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_FAILED } else { EXIT_CLEAN };
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(EXIT_FAILED);
+        }
+        // `--help` and `--version` are output like any other: through the one stdout writer.
+        Err(e) => {
+            let _ = output::print(&e.render().to_string());
+            return ExitCode::from(EXIT_CLEAN);
         }
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(err) if output::is_broken_pipe(&err) => ExitCode::from(EXIT_CLEAN),
+        Err(err) if output::is_closed(&err) => ExitCode::from(EXIT_CLEAN),
         Err(err) => {
-            eprintln!("snaptriage: error: {err:#}");
+            match err.downcast_ref::<verdict::Unanalysable>() {
+                Some(why) => eprintln!("snaptriage: {why}"),
+                None => eprintln!("snaptriage: error: {}", one_line(&err)),
+            }
             ExitCode::from(EXIT_FAILED)
         }
     }
+}
+
+/// An error and its causes on one line, each cause said once (an I/O error wrapped with its own text is not
+/// repeated).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string().replace(['\n', '\r'], " ");
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// Analyses a bundle; a bundle that cannot be opened, or in which no member could be analysed, is an
+/// [`verdict::Unanalysable`] error saying what the input is and what to try.
+pub(crate) fn analyse(bundle: &std::path::Path, opts: &Options) -> Result<Analysis> {
+    let analysis = analyze_path(bundle, opts).map_err(|e| verdict::opening(bundle, e))?;
+    if analysis.report.coverage.nothing_analysed() {
+        return Err(verdict::nothing_analysed(bundle, &analysis.report).into());
+    }
+    Ok(analysis)
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -79,7 +116,7 @@ pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Option
 
 fn analyze(a: AnalyzeArgs) -> Result<u8> {
     let opts = options(&a.engine, false)?;
-    let analysis = analyze_path(&a.bundle, &opts)?;
+    let analysis = analyse(&a.bundle, &opts)?;
     let report = &analysis.report;
     let to_terminal = a.output.is_none() && std::io::stdout().is_terminal();
     let format = a.format.unwrap_or(if to_terminal { ReportFormat::Table } else { ReportFormat::Json });
@@ -97,7 +134,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8> {
 
 fn timeline(t: TimelineArgs) -> Result<u8> {
     let opts = options(&t.engine, true)?;
-    let analysis = analyze_path(&t.bundle, &opts)?;
+    let analysis = analyse(&t.bundle, &opts)?;
     let mut out = Output::open(t.output.as_deref())?;
     if t.format == TimelineFormat::Csv {
         out.write(b"time,path,line,record_id,level,signals,text\n")?;

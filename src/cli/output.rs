@@ -1,10 +1,17 @@
-//! Where results go: standard output or a file; a closed pipe is a quiet success.
+//! Where results go: standard output or a file. This is the only writer of standard output in the CLI
+//! (no `print!` anywhere else). A reader that goes away (`| head`, `| true`) is not a failure: a write that
+//! meets a closed pipe becomes [`Closed`], which `cli::main` turns into a quiet exit 0.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, ErrorKind, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+
+/// The reader of standard output went away; nothing is wrong, there is just nobody left to write to.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed by its reader")]
+pub struct Closed;
 
 /// A buffered destination.
 pub struct Output {
@@ -15,37 +22,78 @@ pub struct Output {
 impl Output {
     /// Standard output, or the file at `path` (created or truncated).
     pub fn open(path: Option<&Path>) -> Result<Output> {
-        let (writer, name): (Box<dyn Write + Send>, String) = match path {
-            Some(p) => (
-                Box::new(
-                    File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?,
-                ),
-                p.display().to_string(),
-            ),
-            None => (Box::new(std::io::stdout()), "standard output".into()),
-        };
-        Ok(Output { inner: BufWriter::new(writer), name })
+        match path {
+            Some(p) => {
+                let file =
+                    File::create(p).with_context(|| format!("{}: cannot create output file", p.display()))?;
+                Ok(Output { inner: BufWriter::new(Box::new(file)), name: p.display().to_string() })
+            }
+            None => Ok(Output::stdout()),
+        }
+    }
+
+    /// Standard output.
+    pub fn stdout() -> Output {
+        Output { inner: BufWriter::new(Box::new(std::io::stdout())), name: "standard output".into() }
     }
 
     /// Writes bytes.
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.inner.write_all(bytes).with_context(|| format!("writing to {}", self.name))
+        let result = self.inner.write_all(bytes);
+        self.check(result)
+    }
+
+    /// Writes a string.
+    pub fn text(&mut self, text: &str) -> Result<()> {
+        self.write(text.as_bytes())
     }
 
     /// Flushes.
     pub fn finish(mut self) -> Result<()> {
-        self.inner.flush().with_context(|| format!("writing to {}", self.name))
+        let result = self.inner.flush();
+        self.check(result)
+    }
+
+    fn check(&self, result: std::io::Result<()>) -> Result<()> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => Err(Closed.into()),
+            Err(e) => Err(e).with_context(|| format!("writing to {}", self.name)),
+        }
     }
 }
 
-/// True when an error chain ends in a broken pipe (the reader went away: not a failure).
-pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+/// Writes `text` to standard output and flushes it: for commands whose whole output is one string.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = Output::stdout();
+    out.text(text)?;
+    out.finish()
+}
+
+/// True when an error is (or was caused by) a closed standard output.
+pub fn is_closed(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        e.is::<Closed>()
+            || e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == ErrorKind::BrokenPipe)
     })
 }
 
 /// Terminal width from `COLUMNS`, else 120.
 pub fn terminal_width() -> u16 {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w: &u16| *w >= 60).unwrap_or(120)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_pipe_is_closed_and_other_errors_keep_their_context() {
+        let out = Output::stdout();
+        let closed = out.check(Err(std::io::Error::from(ErrorKind::BrokenPipe))).unwrap_err();
+        assert!(is_closed(&closed));
+        let full = out.check(Err(std::io::Error::other("disk full"))).unwrap_err();
+        assert!(!is_closed(&full));
+        assert_eq!(format!("{full:#}"), "writing to standard output: disk full");
+    }
 }

@@ -1,9 +1,12 @@
 //! `snaptriage rules`: the signatures and diagnoses in force.
 
+use std::fmt::Write as _;
+
 use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::args::{RulesArgs, RulesFormat};
+use super::output::Output;
 use super::EXIT_CLEAN;
 use crate::diagnoses::registry;
 use crate::engine::signature_set;
@@ -26,10 +29,12 @@ struct DiagnosisRow {
 
 /// Prints the rules.
 pub fn run(args: RulesArgs) -> Result<u8> {
+    let mut out = Output::stdout();
     if args.format == RulesFormat::Toml {
         for (name, text) in BUILTIN_SIGNATURES {
-            print!("# ---- {name}\n{text}");
+            out.text(&format!("# ---- {name}\n{text}"))?;
         }
+        out.finish()?;
         return Ok(EXIT_CLEAN);
     }
     let mut extra = Vec::new();
@@ -60,18 +65,22 @@ pub fn run(args: RulesArgs) -> Result<u8> {
             signatures: Vec<SignatureRow<'a>>,
             diagnoses: Vec<DiagnosisRow>,
         }
-        println!("{}", serde_json::to_string_pretty(&All { signatures, diagnoses })?);
+        out.text(&(serde_json::to_string_pretty(&All { signatures, diagnoses })? + "\n"))?;
+        out.finish()?;
         return Ok(EXIT_CLEAN);
     }
-    println!("Diagnoses ({}):", diagnoses.len());
+    let mut text = String::new();
+    let _ = writeln!(text, "Diagnoses ({}):", diagnoses.len());
     for d in &diagnoses {
-        println!("  {:<34} {}", d.id, d.rule);
-        println!("  {:<34} signals: {}", "", d.signals.join(", "));
+        let _ = writeln!(text, "  {:<34} {}", d.id, d.rule);
+        let _ = writeln!(text, "  {:<34} signals: {}", "", d.signals.join(", "));
     }
-    println!("\nSignatures ({}):", signatures.len());
+    let _ = writeln!(text, "\nSignatures ({}):", signatures.len());
     for s in &signatures {
         let sources = if s.sources.is_empty() { "all logs".to_string() } else { s.sources.join(",") };
-        println!("  {:<38} -> {:<28} [{}] {}", s.id, s.signal, sources, s.description);
+        let _ = writeln!(text, "  {:<38} -> {:<28} [{}] {}", s.id, s.signal, sources, s.description);
     }
+    out.text(&text)?;
+    out.finish()?;
     Ok(EXIT_CLEAN)
 }

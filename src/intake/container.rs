@@ -1,16 +1,19 @@
 //! Containers: zip, tar (plain or gzipped), single gzip files, directories — listed into members, with
 //! archives found inside opened in place up to the depth limit.
 
-use std::io::Cursor;
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use zip::read::ZipReadOptions;
 use zip::ZipArchive;
 
 use super::classify::{classify, ArtifactKind};
 use super::path::{classification_path, nest, normalize};
-use super::read::{gunzip, read_limited, MemberBytes, MemberError, ReadBudget};
+use super::read::{gunzip, read_limited, read_slice, MemberBytes, MemberError, Meter, ReadBudget};
+use super::zipscan::{self, LocalEntry, ScanEnd};
 use super::{IntakeError, Limits, Listing};
 use crate::inventory::{InventoryEntry, MemberStatus};
 
@@ -27,8 +30,24 @@ impl AsRef<[u8]> for Shared {
 /// Where a member's bytes live.
 #[derive(Debug, Clone)]
 enum Source {
-    Zip { archive: ZipArchive<Cursor<Shared>>, index: usize },
-    Slice { data: Shared, range: Range<usize> },
+    /// A zip member listed by the central directory.
+    Zip {
+        archive: ZipArchive<Cursor<Shared>>,
+        data: Shared,
+        index: usize,
+    },
+    /// A zip member found by the local-header scan (no usable central directory).
+    ZipLocal {
+        data: Shared,
+        entry: Arc<LocalEntry>,
+        cut: Option<String>,
+    },
+    /// Bytes in memory; `cut` says why they stop short of the member's declared end.
+    Slice {
+        data: Shared,
+        range: Range<usize>,
+        cut: Option<String>,
+    },
     File(PathBuf),
 }
 
@@ -51,41 +70,104 @@ pub struct Member {
 }
 
 impl Member {
-    /// Reads the member's bytes (decompressing archive and gzip layers) under the limits.
+    /// Reads the member's bytes (decompressing archive and gzip layers) under the limits, which are checked
+    /// while the bytes flow.
     pub fn read(&self, limits: &Limits, budget: &ReadBudget) -> Result<MemberBytes, MemberError> {
-        let raw = self.read_stored(limits)?;
-        budget.charge(raw.data.len() as u64, limits)?;
+        let raw = self.read_stored(limits, budget)?;
         if !self.gzipped {
             return Ok(raw);
         }
-        let mut out = gunzip(&raw.data, limits)?;
-        budget.charge(out.data.len() as u64, limits)?;
-        if out.truncated.is_none() {
-            out.truncated = raw.truncated;
+        let mut out = gunzip(&raw.data, limits, budget)?;
+        if let Some(why) = raw.truncated {
+            // The gzip data itself stops short: that is the first cause.
+            out.truncated = Some(match out.truncated {
+                Some(inner) => format!("{why}; {inner}"),
+                None => why,
+            });
         }
         Ok(out)
     }
 
-    fn read_stored(&self, limits: &Limits) -> Result<MemberBytes, MemberError> {
+    fn read_stored(&self, limits: &Limits, budget: &ReadBudget) -> Result<MemberBytes, MemberError> {
         match &self.source {
-            Source::Zip { archive, index } => {
-                let mut archive = archive.clone();
-                let file = archive.by_index(*index).map_err(|e| MemberError::Corrupt(format!("zip: {e}")))?;
-                let stored = file.compressed_size();
-                read_limited(file, stored, limits)
+            Source::Zip { archive, data, index } => {
+                let entry = archive.by_index_data(*index).map_err(zip_error)?;
+                let stored = entry.compressed_size();
+                let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
+                    let entry = archive.by_index_data(*index).map_err(zip_error)?;
+                    let mut raw = meter.wrap(Cursor::new(data.clone()));
+                    let mut file = entry.with_reader(&mut raw, ZipReadOptions::new()).map_err(zip_error)?;
+                    consume(&mut file);
+                    Ok(())
+                };
+                read_limited(&open, stored, limits, budget)
             }
-            Source::Slice { data, range } => {
+            Source::ZipLocal { data, entry, cut } => {
+                let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
+                    let mut cursor = Cursor::new(data.clone());
+                    cursor.set_position(entry.offset as u64);
+                    let mut raw = meter.wrap(cursor);
+                    let mut options = ZipReadOptions::new();
+                    if entry.descriptor {
+                        options = options
+                            .override_compressed_size(entry.compressed)
+                            .override_uncompressed_size(entry.uncompressed)
+                            .override_crc(entry.crc32);
+                    }
+                    if cut.is_some() {
+                        options = options.ignore_crc32(true);
+                    }
+                    match zip::read::read_zipfile_from_stream_with_options(&mut raw, options) {
+                        Ok(Some(mut file)) => consume(&mut file),
+                        Ok(None) => return Err(MemberError::Corrupt("zip: no local header here".into())),
+                        Err(e) => return Err(zip_error(e)),
+                    }
+                    Ok(())
+                };
+                with_cut(read_limited(&open, entry.compressed, limits, budget), cut)
+            }
+            Source::Slice { data, range, cut } => {
                 let bytes = data.as_ref().get(range.clone()).ok_or_else(|| {
                     MemberError::Corrupt("member data lies past the end of its archive".into())
                 })?;
-                read_limited(bytes, bytes.len() as u64, limits)
+                with_cut(read_slice(bytes, limits, budget), cut)
             }
             Source::File(path) => {
-                let file = std::fs::File::open(path).map_err(|e| MemberError::Corrupt(e.to_string()))?;
-                let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-                read_limited(file, len, limits)
+                let len = std::fs::metadata(path)
+                    .map(|m| m.len())
+                    .map_err(|e| MemberError::Corrupt(e.to_string()))?;
+                let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
+                    let file = std::fs::File::open(path).map_err(|e| MemberError::Corrupt(e.to_string()))?;
+                    consume(&mut meter.wrap(file));
+                    Ok(())
+                };
+                read_limited(&open, len, limits, budget)
             }
         }
+    }
+}
+
+fn zip_error(err: zip::result::ZipError) -> MemberError {
+    if matches!(&err, zip::result::ZipError::UnsupportedArchive(m) if *m == zip::result::ZipError::PASSWORD_REQUIRED)
+    {
+        return MemberError::Corrupt("encrypted: no password; not read".into());
+    }
+    MemberError::Corrupt(format!("zip: {err}"))
+}
+
+/// A member known to stop short (its archive is cut off): says so whatever the decoder made of it.
+fn with_cut(
+    read: Result<MemberBytes, MemberError>,
+    cut: &Option<String>,
+) -> Result<MemberBytes, MemberError> {
+    let Some(why) = cut else { return read };
+    match read {
+        Ok(mut bytes) if !bytes.data.is_empty() => {
+            bytes.truncated = Some(format!("{why}; {} bytes read", bytes.data.len()));
+            Ok(bytes)
+        }
+        Ok(_) | Err(MemberError::Corrupt(_)) => Err(MemberError::Corrupt(format!("{why}; nothing readable"))),
+        Err(other) => Err(other),
     }
 }
 
@@ -94,9 +176,39 @@ struct Walker<'l> {
     limits: &'l Limits,
     listing: Listing,
     budget: ReadBudget,
+    /// How often each logical path was listed (duplicate names get a distinguishing suffix).
+    seen: HashMap<String, u32>,
+}
+
+/// What opening one archive found: how many entries it listed, and what was wrong with it as a whole.
+struct Opened {
+    count: usize,
+    format: &'static str,
+    problem: Option<String>,
+}
+
+impl Opened {
+    fn new(format: &'static str) -> Self {
+        Opened { count: 0, format, problem: None }
+    }
+
+    /// The archive's own inventory row: status and detail.
+    fn row(&self) -> (MemberStatus, String) {
+        match &self.problem {
+            Some(problem) => (MemberStatus::Partial, problem.clone()),
+            None if self.count == 0 => {
+                (MemberStatus::Skipped, format!("empty: the {} archive holds no members", self.format))
+            }
+            None => (MemberStatus::Parsed, format!("archive with {} members", self.count)),
+        }
+    }
 }
 
 impl Walker<'_> {
+    fn new(limits: &Limits) -> Walker<'_> {
+        Walker { limits, listing: Listing::default(), budget: ReadBudget::default(), seen: HashMap::new() }
+    }
+
     fn note(&mut self, path: &str, kind: ArtifactKind, bytes: u64, status: MemberStatus, detail: String) {
         self.listing.notes.push(InventoryEntry {
             path: path.to_string(),
@@ -105,6 +217,17 @@ impl Walker<'_> {
             status,
             detail,
         });
+    }
+
+    /// `logical`, or `logical (duplicate N)` when an entry of that name was listed already.
+    fn unique(&mut self, logical: String) -> String {
+        let n = self.seen.entry(logical.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            logical
+        } else {
+            format!("{logical} (duplicate {n})")
+        }
     }
 
     fn full(&mut self, path: &str, bytes: u64) -> bool {
@@ -128,10 +251,12 @@ impl Walker<'_> {
     }
 
     fn add_dated(&mut self, logical: String, declared: u64, depth: u8, source: Source, year: Option<i32>) {
+        // Classified by its own name; listed under a name no other entry has.
+        let class = classify(&classification_path(&logical));
+        let logical = self.unique(logical);
         if self.full(&logical, declared) {
             return;
         }
-        let class = classify(&classification_path(&logical));
         if class.kind == ArtifactKind::Archive {
             self.open_nested(logical, declared, depth, source);
             return;
@@ -145,6 +270,15 @@ impl Walker<'_> {
             modified_year: year,
             source,
         });
+    }
+
+    /// Notes an entry that is not read (link, encrypted, cut header), under a unique name.
+    fn skip_entry(&mut self, logical: String, bytes: u64, status: MemberStatus, detail: String) {
+        let kind = classify(&classification_path(&logical)).kind;
+        let logical = self.unique(logical);
+        if !self.full(&logical, bytes) {
+            self.note(&logical, kind, bytes, status, detail);
+        }
     }
 
     fn open_nested(&mut self, logical: String, declared: u64, depth: u8, source: Source) {
@@ -171,27 +305,34 @@ impl Walker<'_> {
         };
         let size = bytes.data.len() as u64;
         match self.expand(&logical, bytes.data, depth + 1) {
-            Ok(count) => {
-                let (status, detail) = match bytes.truncated {
-                    Some(why) => (MemberStatus::Partial, format!("archive with {count} members; {why}")),
-                    None => (MemberStatus::Parsed, format!("archive with {count} members")),
-                };
+            Ok(mut opened) => {
+                if let Some(why) = bytes.truncated {
+                    let problem = opened.problem.take().map(|p| format!("; {p}")).unwrap_or_default();
+                    opened.problem = Some(format!(
+                        "truncated: archive data stops short ({why}); {} members recovered{problem}",
+                        opened.count
+                    ));
+                }
+                let (status, detail) = opened.row();
                 self.note(&logical, ArtifactKind::Archive, size, status, detail);
             }
             Err(reason) => self.note(&logical, ArtifactKind::Archive, size, MemberStatus::Failed, reason),
         }
     }
 
-    /// Lists an in-memory archive's members under `prefix`; returns how many entries it held.
-    fn expand(&mut self, prefix: &str, data: Vec<u8>, depth: u8) -> Result<usize, String> {
+    /// Lists an in-memory archive's members under `prefix`.
+    fn expand(&mut self, prefix: &str, data: Vec<u8>, depth: u8) -> Result<Opened, String> {
         match sniff(&data) {
-            Format::Zip => self.list_zip(Some(prefix), data, depth),
-            Format::Tar => self.list_tar(Some(prefix), data, depth),
+            Format::Zip => self.list_zip(Some(prefix), prefix, data, depth),
+            Format::Tar => self.list_tar(Some(prefix), prefix, data, depth, None),
             Format::Gzip => {
-                let inner = gunzip(&data, self.limits).map_err(|e| format!("gzip: {e}"))?;
-                self.budget.charge(inner.data.len() as u64, self.limits).map_err(|e| e.to_string())?;
+                let compressed = data.len();
+                let inner = gunzip(&data, self.limits, &self.budget).map_err(|e| format!("gzip: {e}"))?;
+                drop(data);
                 if sniff(&inner.data) == Format::Tar {
-                    self.list_tar(Some(prefix), inner.data, depth)
+                    let cut =
+                        inner.truncated.as_deref().map(|why| gzip_cut(compressed, inner.data.len(), why));
+                    self.list_tar(Some(prefix), prefix, inner.data, depth, cut)
                 } else {
                     Err("gzip data is not a tar archive".into())
                 }
@@ -200,12 +341,124 @@ impl Walker<'_> {
         }
     }
 
-    fn list_zip(&mut self, prefix: Option<&str>, data: Vec<u8>, depth: u8) -> Result<usize, String> {
-        let archive =
-            ZipArchive::new(Cursor::new(Shared(Arc::new(data)))).map_err(|e| format!("zip: {e}"))?;
-        let mut count = 0;
+    /// Lists a zip by its central directory; by a local-header scan when the directory is missing, damaged or
+    /// names two members alike. `label` names the archive in rows about it.
+    fn list_zip(
+        &mut self,
+        prefix: Option<&str>,
+        label: &str,
+        data: Vec<u8>,
+        depth: u8,
+    ) -> Result<Opened, String> {
+        let total = data.len();
+        let shared = Shared(Arc::new(data));
+        let directory_error = match ZipArchive::new(Cursor::new(shared.clone())) {
+            Ok(archive) if !archive.has_duplicate_names() => {
+                return Ok(self.list_zip_directory(prefix, archive, shared, depth));
+            }
+            Ok(_) => None,
+            Err(err) => Some(err.to_string()),
+        };
+        let scan = zipscan::scan(shared.as_ref(), self.limits.max_members);
+        let Some(first) = scan.entries.first() else {
+            return Err(format!("zip: {}", directory_error.unwrap_or_else(|| "no members".into())));
+        };
+        if directory_error.is_some() && first.header_cut() && scan.entries.len() == 1 && first.name.is_empty()
+        {
+            // Not even one member's header: nothing to recover.
+            return Err(format!(
+                "zip: {}; cut off after {total} bytes, inside the first member's header",
+                directory_error.unwrap_or_default()
+            ));
+        }
+        let mut opened = Opened::new("zip");
+        let mut recovered = 0;
+        let mut cut_members = 0;
+        for entry in scan.entries {
+            if entry.is_dir() && entry.cut.is_none() {
+                continue;
+            }
+            opened.count += 1;
+            let raw_name = String::from_utf8_lossy(&entry.name).into_owned();
+            let mut inner = normalize(&raw_name);
+            if inner.is_empty() {
+                inner = format!("{label} (member at byte {})", entry.offset);
+            }
+            let logical = join(prefix, &inner);
+            if entry.header_cut() {
+                cut_members += 1;
+                let detail = format!(
+                    "archive cut off after {total} bytes, inside this member's header (at byte {})",
+                    entry.offset
+                );
+                self.skip_entry(logical, 0, MemberStatus::Failed, detail);
+                continue;
+            }
+            if entry.encrypted() {
+                self.skip_entry(
+                    logical,
+                    entry.uncompressed,
+                    MemberStatus::Skipped,
+                    "encrypted: no password; not read".into(),
+                );
+                continue;
+            }
+            let cut = entry.cut.map(|_| {
+                cut_members += 1;
+                let have = total - entry.data_start;
+                if entry.descriptor {
+                    format!("archive cut off after {total} bytes, inside this member ({have} compressed bytes present)")
+                } else {
+                    format!(
+                        "archive cut off after {total} bytes, inside this member ({have} of {} compressed bytes present)",
+                        entry.compressed
+                    )
+                }
+            });
+            if cut.is_none() {
+                recovered += 1;
+            }
+            let year = entry.year.filter(|y| *y > 1980);
+            let declared = entry.uncompressed;
+            let source = Source::ZipLocal { data: shared.clone(), entry: Arc::new(entry), cut };
+            self.add_dated(logical, declared, depth, source, year);
+        }
+        if let Some(err) = directory_error {
+            let how = match scan.end {
+                ScanEnd::Directory => format!("damaged: central directory unreadable ({err})"),
+                _ => "truncated: central directory missing".to_string(),
+            };
+            let mut problem =
+                format!("{how}; {total} bytes; {recovered} members recovered by local-header scan");
+            if cut_members > 0 {
+                problem.push_str(&format!(", {cut_members} cut off"));
+            }
+            if let ScanEnd::Garbage(at) = scan.end {
+                problem.push_str(&format!("; unreadable data from byte {at}"));
+            }
+            opened.problem = Some(problem);
+        }
+        Ok(opened)
+    }
+
+    fn list_zip_directory(
+        &mut self,
+        prefix: Option<&str>,
+        archive: ZipArchive<Cursor<Shared>>,
+        shared: Shared,
+        depth: u8,
+    ) -> Opened {
+        let mut opened = Opened::new("zip");
         for index in 0..archive.len() {
-            let Ok(entry) = archive.by_index_data(index) else { continue };
+            let entry = match archive.by_index_data(index) {
+                Ok(entry) => entry,
+                Err(err) => {
+                    opened.count += 1;
+                    let logical = join(prefix, &format!("(zip entry {index})"));
+                    self.skip_entry(logical, 0, MemberStatus::Failed, format!("zip: {err}"));
+                    continue;
+                }
+            };
             let name = match entry.name() {
                 Ok(n) => n.into_owned(),
                 Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
@@ -213,56 +466,126 @@ impl Walker<'_> {
             if entry.is_dir() {
                 continue;
             }
-            count += 1;
+            opened.count += 1;
             let size = entry.size();
+            let mut inner = normalize(&name);
+            if inner.is_empty() {
+                inner = format!("(zip entry {index})");
+            }
+            let logical = join(prefix, &inner);
+            if entry.encrypted() {
+                self.skip_entry(
+                    logical,
+                    size,
+                    MemberStatus::Skipped,
+                    "encrypted: no password; not read".into(),
+                );
+                continue;
+            }
+            if entry.is_symlink() {
+                self.skip_entry(logical, size, MemberStatus::Skipped, "symbolic link; not followed".into());
+                continue;
+            }
             let year = entry.last_modified().map(|t| i32::from(t.year())).filter(|y| *y > 1980);
-            let logical = join(prefix, &normalize(&name));
-            self.add_dated(logical, size, depth, Source::Zip { archive: archive.clone(), index }, year);
+            let source = Source::Zip { archive: archive.clone(), data: shared.clone(), index };
+            self.add_dated(logical, size, depth, source, year);
         }
-        Ok(count)
+        opened
     }
 
-    fn list_tar(&mut self, prefix: Option<&str>, data: Vec<u8>, depth: u8) -> Result<usize, String> {
+    /// Lists a tar held in memory. `cut` says why the data stops short when the caller knows (a cut gzip).
+    fn list_tar(
+        &mut self,
+        prefix: Option<&str>,
+        label: &str,
+        data: Vec<u8>,
+        depth: u8,
+        cut: Option<String>,
+    ) -> Result<Opened, String> {
+        let total = data.len();
         let shared = Shared(Arc::new(data));
         let mut archive = tar::Archive::new(shared.as_ref());
         let entries = archive.entries().map_err(|e| format!("tar: {e}"))?;
-        let mut count = 0;
+        let mut opened = Opened::new("tar");
+        let mut stopped = None;
+        let mut end_of_data = 0usize;
+        let mut cut_members = 0;
         for entry in entries {
             let entry = match entry {
                 Ok(e) => e,
-                Err(err) if count == 0 => return Err(format!("tar: {err}")),
+                Err(err) if opened.count == 0 && cut.is_none() => return Err(format!("tar: {err}")),
                 Err(err) => {
-                    let at = join(prefix, "");
-                    let detail = format!("tar stops after {count} entries: {err}");
-                    self.note(&at, ArtifactKind::Archive, 0, MemberStatus::Partial, detail);
+                    stopped = Some(err.to_string());
                     break;
                 }
             };
             let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            let logical = join(prefix, &normalize(&name));
+            let mut inner = normalize(&name);
+            if inner.is_empty() {
+                inner = format!("{label} (entry at byte {})", entry.raw_header_position());
+            }
+            let logical = join(prefix, &inner);
             let size = entry.size();
             let kind = entry.header().entry_type();
+            let start = usize::try_from(entry.raw_file_position()).unwrap_or(usize::MAX);
+            let end = start.saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
+            end_of_data = end_of_data.max(end);
             if kind.is_dir() {
                 continue;
             }
-            count += 1;
+            opened.count += 1;
             if !(kind.is_file() || kind == tar::EntryType::Continuous) {
-                let detail = format!("tar entry of type {kind:?}; links and devices are not followed");
-                self.note(&logical, ArtifactKind::Unknown, size, MemberStatus::Skipped, detail);
+                let target = entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned());
+                let detail = match (kind, target) {
+                    (tar::EntryType::Symlink, Some(t)) => format!("symbolic link to {t}; not followed"),
+                    (tar::EntryType::Link, Some(t)) => format!("hard link to {t}; not followed"),
+                    _ => format!("tar entry of type {kind:?}; links and devices are not followed"),
+                };
+                self.skip_entry(logical, size, MemberStatus::Skipped, detail);
                 continue;
             }
-            let start = usize::try_from(entry.raw_file_position()).unwrap_or(usize::MAX);
-            let end = start.saturating_add(usize::try_from(size).unwrap_or(usize::MAX));
+            let member_cut = (end > total).then(|| {
+                cut_members += 1;
+                let have = total.saturating_sub(start);
+                format!("archive cut off after {total} bytes of tar data, inside this member ({have} of {size} bytes present)")
+            });
+            let range = start.min(total)..end.min(total);
             let year = entry.header().mtime().ok().and_then(year_of_unix).filter(|y| *y > 1980);
-            self.add_dated(
-                logical,
-                size,
-                depth,
-                Source::Slice { data: shared.clone(), range: start..end },
-                year,
-            );
+            let source = Source::Slice { data: shared.clone(), range, cut: member_cut };
+            self.add_dated(logical, size, depth, source, year);
         }
-        Ok(count)
+        let recovered = opened.count - cut_members;
+        let mut problems = Vec::new();
+        if let Some(why) = cut {
+            problems.push(why);
+        }
+        if let Some(err) = stopped {
+            problems.push(format!("tar stops after {} entries: {err}", opened.count));
+        }
+        if problems.is_empty() && opened.count > 0 && end_of_data.div_ceil(512) * 512 >= total {
+            problems
+                .push(format!("truncated: tar ends after {total} bytes without its end-of-archive blocks"));
+        }
+        if !problems.is_empty() {
+            let mut problem = problems.join("; ");
+            problem.push_str(&format!("; {recovered} members recovered"));
+            if cut_members > 0 {
+                problem.push_str(&format!(", {cut_members} cut off"));
+            }
+            opened.problem = Some(problem);
+        }
+        Ok(opened)
+    }
+}
+
+/// The reason a gzip layer stops short: cut off (the data ends) or damaged (it stops making sense).
+fn gzip_cut(compressed: usize, inflated: usize, why: &str) -> String {
+    if why.starts_with("truncated data") {
+        format!("truncated: gzip stream cut off after {compressed} compressed bytes ({why}); {inflated} bytes inflated")
+    } else {
+        format!(
+            "damaged: gzip stream of {compressed} bytes unreadable after {inflated} inflated bytes ({why})"
+        )
     }
 }
 
@@ -291,11 +614,16 @@ fn sniff(data: &[u8]) -> Format {
         Format::Zip
     } else if data.starts_with(&[0x1f, 0x8b]) {
         Format::Gzip
-    } else if data.get(257..262) == Some(b"ustar") {
+    } else if data.get(257..262) == Some(b"ustar") || is_empty_tar(data) {
         Format::Tar
     } else {
         Format::Other
     }
+}
+
+/// A tar with no entries: nothing but its end-of-archive blocks (zeros, in whole 512-byte blocks).
+fn is_empty_tar(data: &[u8]) -> bool {
+    data.len() >= 1024 && data.len() % 512 == 0 && data.iter().all(|b| *b == 0)
 }
 
 /// Opens a bundle file held in memory, whatever its container.
@@ -305,31 +633,35 @@ pub(super) fn open_top_level(
     data: Vec<u8>,
     limits: &Limits,
 ) -> Result<Listing, IntakeError> {
-    let mut walker = Walker { limits, listing: Listing::default(), budget: ReadBudget::default() };
+    let mut walker = Walker::new(limits);
     let corrupt = |format, reason| IntakeError::Corrupt { path: shown.to_string(), format, reason };
-    match sniff(&data) {
-        Format::Zip => {
-            walker.list_zip(None, data, 0).map_err(|r| corrupt("zip", r))?;
-        }
-        Format::Tar => {
-            walker.list_tar(None, data, 0).map_err(|r| corrupt("tar", r))?;
-        }
+    let total = data.len() as u64;
+    let opened = match sniff(&data) {
+        Format::Zip => Some(walker.list_zip(None, file_name, data, 0).map_err(|r| corrupt("zip", r))?),
+        Format::Tar => Some(walker.list_tar(None, file_name, data, 0, None).map_err(|r| corrupt("tar", r))?),
         Format::Gzip => {
-            let inner = gunzip(&data, limits).map_err(|e| corrupt("gzip", e.to_string()))?;
+            let compressed = data.len();
+            let inner = gunzip(&data, limits, &walker.budget).map_err(|e| corrupt("gzip", e.to_string()))?;
+            drop(data);
+            let cut = inner.truncated.as_deref().map(|why| gzip_cut(compressed, inner.data.len(), why));
             if sniff(&inner.data) == Format::Tar {
-                walker.list_tar(None, inner.data, 0).map_err(|r| corrupt("tar", r))?;
+                Some(walker.list_tar(None, file_name, inner.data, 0, cut).map_err(|r| corrupt("tar", r))?)
             } else {
                 // A lone compressed file: the bundle is that one member.
-                let name = file_name.strip_suffix(".gz").unwrap_or(file_name).to_string();
+                let mut name = file_name.strip_suffix(".gz").unwrap_or(file_name).to_string();
+                if name.is_empty() {
+                    name = file_name.to_string();
+                }
                 let len = inner.data.len();
                 let shared = Shared(Arc::new(inner.data));
-                walker.add(name, len as u64, 0, Source::Slice { data: shared, range: 0..len });
+                walker.add(name, len as u64, 0, Source::Slice { data: shared, range: 0..len, cut });
+                None
             }
         }
         Format::Other => {
             let len = data.len();
             let sniffed = super::sniff::text_kind(&data);
-            let source = Source::Slice { data: Shared(Arc::new(data)), range: 0..len };
+            let source = Source::Slice { data: Shared(Arc::new(data)), range: 0..len, cut: None };
             walker.add(file_name.to_string(), len as u64, 0, source);
             // A lone file named unlike any artifact (`case-1234.log`) is classified by its content.
             if let (Some(kind), Some(member)) = (sniffed, walker.listing.members.last_mut()) {
@@ -337,38 +669,84 @@ pub(super) fn open_top_level(
                     member.kind = kind;
                 }
             }
+            None
+        }
+    };
+    // The bundle's own row, when something about it as a whole must be said (cut off, damaged, empty).
+    if let Some(opened) = opened {
+        let (status, detail) = opened.row();
+        if status != MemberStatus::Parsed {
+            walker.note(file_name, ArtifactKind::Archive, total, status, detail);
         }
     }
     Ok(walker.listing)
 }
 
-/// Lists a directory tree. Links are not followed (they are noted); unreadable folders are noted.
+/// Lists a directory tree. Links are not followed, and nothing that is not a regular file is read; each such
+/// entry is noted with its reason, as are unreadable folders.
 pub(super) fn walk_directory(root: &Path, limits: &Limits) -> Listing {
-    let mut walker = Walker { limits, listing: Listing::default(), budget: ReadBudget::default() };
+    let mut walker = Walker::new(limits);
     let mut stack = vec![root.to_path_buf()];
+    let root_name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| root.display().to_string());
     while let Some(dir) = stack.pop() {
-        let rel = |p: &Path| normalize(&p.strip_prefix(root).unwrap_or(p).to_string_lossy());
+        let rel = |p: &Path| {
+            let r = normalize(&p.strip_prefix(root).unwrap_or(p).to_string_lossy());
+            if r.is_empty() {
+                root_name.clone()
+            } else {
+                r
+            }
+        };
         let mut entries: Vec<_> = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd.filter_map(Result::ok).collect(),
+            Ok(rd) => rd.collect(),
             Err(err) => {
-                walker.note(&rel(&dir), ArtifactKind::Unknown, 0, MemberStatus::Failed, err.to_string());
+                walker.note(
+                    &rel(&dir),
+                    ArtifactKind::Unknown,
+                    0,
+                    MemberStatus::Failed,
+                    format!("unreadable folder: {err}"),
+                );
                 continue;
             }
         };
-        entries.sort_by_key(|e| e.file_name());
+        entries.sort_by_key(|e| e.as_ref().map(|e| e.file_name()).ok());
         let mut subdirs = Vec::new();
         for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let detail = format!("folder entry unreadable: {err}");
+                    walker.note(&rel(&dir), ArtifactKind::Unknown, 0, MemberStatus::Failed, detail);
+                    continue;
+                }
+            };
             let path = entry.path();
-            let Ok(ft) = entry.file_type() else { continue };
+            let kind = classify(&classification_path(&rel(&path))).kind;
+            let ft = match entry.file_type() {
+                Ok(ft) => ft,
+                Err(err) => {
+                    walker.note(&rel(&path), kind, 0, MemberStatus::Failed, format!("unreadable: {err}"));
+                    continue;
+                }
+            };
             if ft.is_symlink() {
-                walker.note(
-                    &rel(&path),
-                    ArtifactKind::Unknown,
-                    0,
-                    MemberStatus::Skipped,
-                    "symbolic link; not followed".into(),
-                );
+                let detail = match std::fs::read_link(&path) {
+                    Ok(target) => format!("symbolic link to {}; not followed", target.display()),
+                    Err(_) => "symbolic link; not followed".into(),
+                };
+                walker.note(&rel(&path), kind, 0, MemberStatus::Skipped, detail);
             } else if ft.is_dir() {
+                if kind != ArtifactKind::Unknown && kind != ArtifactKind::Archive {
+                    let detail = format!(
+                        "a folder where a {} file is expected; its contents are listed on their own",
+                        kind.name()
+                    );
+                    walker.note(&rel(&path), kind, 0, MemberStatus::Skipped, detail);
+                }
                 subdirs.push(path);
             } else if ft.is_file() {
                 let meta = entry.metadata().ok();
@@ -378,10 +756,47 @@ pub(super) fn walk_directory(root: &Path, limits: &Limits) -> Listing {
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                     .and_then(|d| year_of_unix(d.as_secs()));
                 walker.add_dated(rel(&path), size, 0, Source::File(path), year);
+            } else {
+                let what = special_kind(&ft);
+                walker.note(
+                    &rel(&path),
+                    kind,
+                    0,
+                    MemberStatus::Skipped,
+                    format!("{what}, not a regular file; not read"),
+                );
             }
         }
         // Depth-first in name order: push in reverse so the first name is visited first.
         stack.extend(subdirs.into_iter().rev());
     }
+    if walker.listing.members.is_empty() && walker.listing.notes.is_empty() {
+        walker.note(
+            &root_name,
+            ArtifactKind::Unknown,
+            0,
+            MemberStatus::Skipped,
+            "empty: the folder holds no files".into(),
+        );
+    }
     walker.listing
+}
+
+#[cfg(unix)]
+fn special_kind(ft: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "a special file"
 }

@@ -1,9 +1,27 @@
 //! Reading one member's bytes under the intake limits, keeping what was read when the data breaks part-way.
+//!
+//! Every limit (per member, total, compression ratio) is checked while the bytes flow, a chunk at a time: a
+//! member is refused the moment it crosses a limit, never after it was inflated. Only the first
+//! [`SPILL_BYTES`] of a member are buffered while it is being checked; a member that grows past that is
+//! counted to its end without being kept, and read a second time only once it is known to be within the
+//! limits — so refusing a bomb costs a fixed amount of memory, whatever the bomb's size.
 
-use std::io::Read;
+use std::cell::Cell;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Limits;
+
+/// Bytes of a member buffered while its limits are still being checked.
+const SPILL_BYTES: usize = 16 << 20;
+
+/// Size of the chunks a member is read in.
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// Most bytes a [`Metered`] reader hands out per call: keeps the decoders' read-ahead small, so the
+/// compressed bytes counted track the compressed bytes actually used (for the streaming ratio check).
+const METER_STEP: usize = 4 << 10;
 
 /// A member's bytes, and why they stop early if they do.
 #[derive(Debug)]
@@ -62,29 +80,164 @@ impl ReadBudget {
     }
 }
 
-/// Reads `reader` to its end under the per-member and ratio limits. `stored` is the member's size in the
-/// archive (for the ratio test). A decode error after some output keeps that output and reports it.
-pub fn read_limited(reader: impl Read, stored: u64, limits: &Limits) -> Result<MemberBytes, MemberError> {
-    let mut data = Vec::new();
-    let mut limited = reader.take(limits.max_member_bytes.saturating_add(1));
-    let truncated = match limited.read_to_end(&mut data) {
-        Ok(_) => None,
-        Err(err) if data.is_empty() => return Err(MemberError::Corrupt(describe_io(&err))),
-        Err(err) => Some(format!("{} after {} bytes", describe_io(&err), data.len())),
-    };
-    let len = data.len() as u64;
-    if len > limits.max_member_bytes {
-        return Err(MemberError::TooLarge { limit: limits.max_member_bytes });
+/// Counts the compressed bytes a decoder has pulled from its input.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Meter(Rc<Cell<u64>>);
+
+impl Meter {
+    /// Wraps `inner` so that what is read through it is counted here.
+    pub(crate) fn wrap<R>(&self, inner: R) -> Metered<R> {
+        Metered { inner, meter: self.clone() }
     }
-    if len > limits.ratio_floor_bytes && len > stored.max(1).saturating_mul(limits.max_ratio) {
+
+    fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// A reader that counts what passes through it (see [`Meter`]) and hands it out in small steps.
+#[derive(Debug)]
+pub(crate) struct Metered<R> {
+    inner: R,
+    meter: Meter,
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let step = buf.len().min(METER_STEP);
+        let n = self.inner.read(&mut buf[..step])?;
+        self.meter.0.set(self.meter.0.get().saturating_add(n as u64));
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Metered<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// Opens a member's decoded stream afresh and hands it to the consumer; its compressed input is wrapped in the
+/// given meter. Called once, or twice for a member larger than [`SPILL_BYTES`].
+pub(crate) type Open<'a> = dyn Fn(&Meter, &mut dyn FnMut(&mut dyn Read)) -> Result<(), MemberError> + 'a;
+
+/// What the checking pass saw.
+#[derive(Default)]
+struct Pass {
+    /// The bytes, while they fit in [`SPILL_BYTES`].
+    data: Vec<u8>,
+    /// The bytes no longer fit and were dropped.
+    spilled: bool,
+    /// Bytes produced.
+    len: u64,
+    /// The decoder's error, if the stream broke.
+    error: Option<io::Error>,
+    /// A limit crossed.
+    refused: Option<MemberError>,
+}
+
+impl Pass {
+    fn run(&mut self, reader: &mut dyn Read, meter: &Meter, limits: &Limits, budget: &ReadBudget) {
+        let mut chunk = vec![0u8; CHUNK_BYTES];
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => return,
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => {
+                    self.error = Some(err);
+                    return;
+                }
+            };
+            self.len += n as u64;
+            if let Err(err) = budget.charge(n as u64, limits) {
+                self.refused = Some(err);
+                return;
+            }
+            if self.len > limits.max_member_bytes {
+                self.refused = Some(MemberError::TooLarge { limit: limits.max_member_bytes });
+                return;
+            }
+            if over_ratio(self.len, meter.get(), limits) {
+                self.refused = Some(MemberError::Bomb { ratio: limits.max_ratio });
+                return;
+            }
+            if !self.spilled {
+                if self.data.len() + n > SPILL_BYTES {
+                    self.spilled = true;
+                    self.data = Vec::new();
+                } else {
+                    self.data.extend_from_slice(&chunk[..n]);
+                }
+            }
+        }
+    }
+}
+
+fn over_ratio(out: u64, compressed: u64, limits: &Limits) -> bool {
+    out > limits.ratio_floor_bytes && out > compressed.max(1).saturating_mul(limits.max_ratio)
+}
+
+/// Reads the stream `open` gives to its end under the per-member, total and ratio limits, checked as the bytes
+/// flow. `stored` is the member's size in its container (for the final ratio test). A decode error after some
+/// output keeps that output and reports it.
+pub(crate) fn read_limited(
+    open: &Open<'_>,
+    stored: u64,
+    limits: &Limits,
+    budget: &ReadBudget,
+) -> Result<MemberBytes, MemberError> {
+    let meter = Meter::default();
+    let mut pass = Pass::default();
+    open(&meter, &mut |reader| pass.run(reader, &meter, limits, budget))?;
+    if let Some(refusal) = pass.refused {
+        return Err(refusal);
+    }
+    if over_ratio(pass.len, stored, limits) {
         return Err(MemberError::Bomb { ratio: limits.max_ratio });
     }
-    Ok(MemberBytes { data, truncated })
+    if pass.spilled {
+        // Within the limits: read it again, keeping it this time (exactly as many bytes as the first pass saw).
+        let mut data = Vec::with_capacity(usize::try_from(pass.len).unwrap_or(0));
+        let mut again = None;
+        open(&Meter::default(), &mut |reader| {
+            again = reader.take(pass.len).read_to_end(&mut data).err();
+        })?;
+        pass.data = data;
+        pass.error = pass.error.or(again);
+    }
+    let truncated = match pass.error {
+        None => None,
+        Some(err) if pass.data.is_empty() => return Err(MemberError::Corrupt(describe_io(&err))),
+        Some(err) => Some(format!("{} after {} bytes", describe_io(&err), pass.data.len())),
+    };
+    Ok(MemberBytes { data: pass.data, truncated })
+}
+
+/// Reads bytes already in memory (a tar member, a plain file's bytes) under the limits.
+pub(crate) fn read_slice(
+    bytes: &[u8],
+    limits: &Limits,
+    budget: &ReadBudget,
+) -> Result<MemberBytes, MemberError> {
+    let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
+        consume(&mut meter.wrap(bytes));
+        Ok(())
+    };
+    read_limited(&open, bytes.len() as u64, limits, budget)
 }
 
 /// Decompresses a gzip stream (all concatenated members) under the limits.
-pub fn gunzip(compressed: &[u8], limits: &Limits) -> Result<MemberBytes, MemberError> {
-    let out = read_limited(flate2::read::MultiGzDecoder::new(compressed), compressed.len() as u64, limits)?;
+pub(crate) fn gunzip(
+    compressed: &[u8],
+    limits: &Limits,
+    budget: &ReadBudget,
+) -> Result<MemberBytes, MemberError> {
+    let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
+        consume(&mut flate2::read::MultiGzDecoder::new(meter.wrap(compressed)));
+        Ok(())
+    };
+    let out = read_limited(&open, compressed.len() as u64, limits, budget)?;
     if out.data.is_empty() && !compressed.is_empty() && out.truncated.is_none() {
         return Err(MemberError::Corrupt("gzip stream holds no data".into()));
     }
@@ -115,7 +268,7 @@ mod tests {
     fn gunzip_reads_concatenated_members() {
         let mut both = gz(b"first\n");
         both.extend(gz(b"second\n"));
-        let out = gunzip(&both, &Limits::default()).unwrap();
+        let out = gunzip(&both, &Limits::default(), &ReadBudget::default()).unwrap();
         assert_eq!(out.data, b"first\nsecond\n");
         assert_eq!(out.truncated, None);
     }
@@ -125,7 +278,7 @@ mod tests {
         let text = "2024-01-01T00:00:00.000000Z INFO ExtHandler ExtHandler line\n".repeat(2000);
         let whole = gz(text.as_bytes());
         let cut = &whole[..whole.len() / 2];
-        let out = gunzip(cut, &Limits::default()).unwrap();
+        let out = gunzip(cut, &Limits::default(), &ReadBudget::default()).unwrap();
         assert!(!out.data.is_empty());
         assert!(text.as_bytes().starts_with(&out.data));
         assert!(out.truncated.as_deref().unwrap().contains("truncated"), "{:?}", out.truncated);
@@ -133,11 +286,46 @@ mod tests {
 
     #[test]
     fn garbage_is_corrupt_and_limits_hold() {
-        assert!(matches!(gunzip(b"not gzip at all", &Limits::default()), Err(MemberError::Corrupt(_))));
+        assert!(matches!(
+            gunzip(b"not gzip at all", &Limits::default(), &ReadBudget::default()),
+            Err(MemberError::Corrupt(_))
+        ));
         let limits = Limits { max_member_bytes: 10, ..Limits::default() };
-        assert_eq!(gunzip(&gz(&[b'a'; 100]), &limits).unwrap_err(), MemberError::TooLarge { limit: 10 });
+        assert_eq!(
+            gunzip(&gz(&[b'a'; 100]), &limits, &ReadBudget::default()).unwrap_err(),
+            MemberError::TooLarge { limit: 10 }
+        );
         let limits = Limits { ratio_floor_bytes: 1000, max_ratio: 10, ..Limits::default() };
-        assert_eq!(gunzip(&gz(&[0u8; 100_000]), &limits).unwrap_err(), MemberError::Bomb { ratio: 10 });
+        assert_eq!(
+            gunzip(&gz(&[0u8; 100_000]), &limits, &ReadBudget::default()).unwrap_err(),
+            MemberError::Bomb { ratio: 10 }
+        );
+    }
+
+    #[test]
+    fn limits_stop_the_stream_early_and_large_members_are_read_twice() {
+        // Counts how many bytes the decoder was asked for: a refusal must come long before the end.
+        let bomb = gz(&vec![0u8; 256 << 20]);
+        let limits = Limits { ratio_floor_bytes: 1 << 20, max_ratio: 100, ..Limits::default() };
+        let budget = ReadBudget::default();
+        assert_eq!(gunzip(&bomb, &limits, &budget).unwrap_err(), MemberError::Bomb { ratio: 100 });
+        assert!(budget.spent() < 8 << 20, "inflated {} bytes before refusing", budget.spent());
+        let limits = Limits { max_member_bytes: 1 << 20, ..Limits::default() };
+        let budget = ReadBudget::default();
+        assert_eq!(gunzip(&bomb, &limits, &budget).unwrap_err(), MemberError::TooLarge { limit: 1 << 20 });
+        assert!(budget.spent() < 2 << 20);
+        let limits = Limits { max_total_bytes: 1 << 20, ..Limits::default() };
+        let budget = ReadBudget::default();
+        assert!(matches!(gunzip(&bomb, &limits, &budget), Err(MemberError::BudgetSpent { .. })));
+        // Larger than the spill buffer and within the limits: read in full.
+        let big: Vec<u8> = (0..SPILL_BYTES + 12345).map(|i| (i % 251) as u8).collect();
+        let out = gunzip(&gz(&big), &Limits::default(), &ReadBudget::default()).unwrap();
+        assert_eq!(out.data.len(), big.len());
+        assert!(out.data == big);
+        let cut = gz(&big);
+        let out = gunzip(&cut[..cut.len() - 100], &Limits::default(), &ReadBudget::default()).unwrap();
+        assert!(out.data.len() > SPILL_BYTES && big.starts_with(&out.data));
+        assert!(out.truncated.is_some());
     }
 
     #[test]

@@ -24,8 +24,9 @@ pub fn render_html(report: &Report) -> String {
         let _ = write!(out, " · collected {}", esc(c));
     }
     out.push_str("</p>");
+    let _ = write!(out, "<p>Coverage: {}</p>", esc(&report.coverage.summary));
     if report.findings.is_empty() {
-        out.push_str("<p>No backup-relevant problem found.</p>");
+        out.push_str("<p>No backup-relevant problem found in what was read (see coverage above).</p>");
     }
     for (i, f) in report.findings.iter().enumerate() {
         let _ = write!(

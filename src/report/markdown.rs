@@ -16,7 +16,11 @@ pub fn render_markdown(report: &Report) -> String {
     if let Some(c) = &b.collected_at {
         let _ = writeln!(out, "- Collected: {c}");
     }
-    let _ = writeln!(out, "- Findings: {}\n", report.findings.len());
+    let _ = writeln!(out, "- Findings: {}", report.findings.len());
+    let _ = writeln!(out, "- Coverage: {}\n", cell(&report.coverage.summary));
+    if report.findings.is_empty() {
+        out.push_str("No backup-relevant problem found in what was read (see coverage above).\n\n");
+    }
     if !report.findings.is_empty() {
         out.push_str(
             "| # | severity | finding | error codes | first seen | summary |\n|---|---|---|---|---|---|\n",

@@ -1,10 +1,12 @@
 //! The report: findings with their evidence, the facts learned, and the inventory — plus its renderings.
 
+mod coverage;
 mod html;
 mod json;
 mod markdown;
 mod table;
 
+pub use coverage::{Coverage, FamilyCoverage, LostMember, MemberCounts};
 pub use html::render_html;
 pub use json::render_json;
 pub use markdown::render_markdown;
@@ -169,6 +171,8 @@ pub struct Report {
     pub facts: FactsReport,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// What the findings are based on: members read and lost, source families present and their spans.
+    pub coverage: Coverage,
     /// Every member and what became of it.
     pub inventory: Vec<InventoryEntry>,
     /// Counters.

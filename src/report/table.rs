@@ -17,7 +17,7 @@ pub fn render_table(report: &Report, width: u16) -> String {
     let mut out = String::new();
     header(report, &mut out);
     if report.findings.is_empty() {
-        out.push_str("\nNo backup-relevant problem found in this bundle.\n");
+        out.push_str("\nNo backup-relevant problem found in what was read (see coverage below).\n");
     } else {
         out.push('\n');
         out.push_str(&summary_table(&report.findings, width));
@@ -108,6 +108,7 @@ fn inventory_summary(report: &Report, out: &mut String) {
     {
         let _ = writeln!(out, "  {}: {} ({})", e.status.as_str(), e.path, e.detail);
     }
+    let _ = writeln!(out, "Coverage: {}", report.coverage.summary);
 }
 
 /// `2024-03-15T17:10:47.429804Z` → `2024-03-15 17:10:47`.
