@@ -16,6 +16,15 @@ const EPISODE_GAP_MINUTES: i64 = 5;
 /// This many episodes within `LOOP_WINDOW_MINUTES` is a crash loop.
 const LOOP_EPISODES: usize = 3;
 const LOOP_WINDOW_MINUTES: i64 = 120;
+/// Failures that explain an agent crash in the same record.
+const EXPLAINED_CRASH_CAUSES: &[&str] = &[
+    "goal-state.invalid",
+    "goal-state.server-error",
+    "agent.goal-state-broken",
+    "settings.undecryptable",
+    "agent.cert-failure",
+];
+
 /// This many distinct crash records spanning `CONTINUOUS_MINUTES` are a crash loop even without gaps.
 const CONTINUOUS_CRASHES: usize = 6;
 const CONTINUOUS_MINUTES: i64 = 10;
@@ -44,7 +53,16 @@ impl Diagnosis for AgentNotRunning {
     }
 
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
-        let mut crashes: Vec<&Signal> = cx.any_of(&["agent.crash", "agent.restart-limit"]).collect();
+        // The agent dying on a goal state it cannot fetch or decrypt is that goal state's failure, reported by
+        // its own finding; only a crash loop of it is the agent not running.
+        let explained = |s: &&Signal| {
+            cx.signals.iter().any(|o| {
+                o.path == s.path && o.line == s.line && EXPLAINED_CRASH_CAUSES.contains(&&*o.name)
+            }) || (s.capture("os_errno").is_some() && cx.named("settings.undecryptable").next().is_some())
+        };
+        let all_crashes: Vec<&Signal> = cx.any_of(&["agent.crash", "agent.restart-limit"]).collect();
+        let unexplained: Vec<&Signal> = all_crashes.iter().copied().filter(|s| !explained(s)).collect();
+        let mut crashes = if distinct_events(&all_crashes).len() >= CONTINUOUS_CRASHES { all_crashes } else { unexplained };
         crashes.extend(cx.signals.iter().filter(|s| is_windows_agent_failure(s)));
         crashes.sort_by_key(|s| (s.time.is_none(), s.time));
         let disabled: Vec<&Signal> = cx.named("agent.disabled").collect();

@@ -44,11 +44,11 @@ pub fn http_status(text: &str) -> Option<u16> {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(
-            r"(?i)(?:(?:status code:?|http error:?|\bhttp/1\.[01]|\bstatus:|response code:?)\s*(?P<code>[1-5]\d\d)\b|\[(?P<bracketed>[1-5]\d\d):)",
+            r"(?i)(?:(?:status code:?|http error:?|\bhttp/1\.[01]|\bstatus:|response code:?)\s*(?P<code>[1-5]\d\d)\b|\[(?P<bracketed>[1-5]\d\d):|\] (?P<dashed>[1-5]\d\d) - https?://)",
         )
         .expect("status regex")
     });
-    let found = re.captures(text).and_then(|c| c.name("code").or_else(|| c.name("bracketed")));
+    let found = re.captures(text).and_then(|c| c.name("code").or_else(|| c.name("bracketed")).or_else(|| c.name("dashed")));
     if let Some(code) = found.and_then(|m| m.as_str().parse().ok()) {
         return Some(code);
     }
@@ -117,6 +117,11 @@ mod tests {
         assert_eq!(http_status("[ResourceGoneError] [HTTP Failed] [410: Gone]"), Some(410));
         assert_eq!(http_status("raise ResourceGoneError()"), Some(410));
         assert_eq!(http_status("HTTP Error 503: Service Unavailable"), Some(503));
+        // 2.2.14 and older: `[error code] status - url`.
+        assert_eq!(
+            http_status("Exception retrieving extension handlers: [000008] 404 - http://168.63.129.16:80/machine/"),
+            Some(404)
+        );
         assert_eq!(
             http_status("[HTTP Failed] GET http://168.63.129.16/machine/ -- IOError [Errno 111]"),
             None
