@@ -20,7 +20,9 @@ const FAMILIES: &[(&str, &[&str], &[&str])] = &[
     ("wire.throttled", &["wireserver-unreachable"], &["agent-goal-state-failing"]),
     ("wire.goal-state-fetch-failed", &["wireserver-unreachable"], &[]),
     ("wire.goal-state-still-failing", &["wireserver-unreachable"], &[]),
-    ("wire.status-upload-failed", &["wireserver-unreachable"], &[]),
+    // Status uploads failing alone, while no goal-state fetch fails: the WireServer answers, the upload path
+    // (HostGAPlugin, status blob) refuses.
+    ("wire.status-upload-failed", &["agent-goal-state-failing"], &["wireserver-unreachable"]),
     ("goal-state.http-status", &["agent-goal-state-failing"], &["wireserver-unreachable"]),
     ("goal-state.malformed", &["agent-goal-state-failing"], &["wireserver-unreachable"]),
     ("hostplugin.channel-error", &["agent-goal-state-failing"], &["wireserver-unreachable"]),

@@ -56,13 +56,15 @@ impl Diagnosis for AgentNotRunning {
         // The agent dying on a goal state it cannot fetch or decrypt is that goal state's failure, reported by
         // its own finding; only a crash loop of it is the agent not running.
         let explained = |s: &&Signal| {
-            cx.signals.iter().any(|o| {
-                o.path == s.path && o.line == s.line && EXPLAINED_CRASH_CAUSES.contains(&&*o.name)
-            }) || (s.capture("os_errno").is_some() && cx.named("settings.undecryptable").next().is_some())
+            cx.signals
+                .iter()
+                .any(|o| o.path == s.path && o.line == s.line && EXPLAINED_CRASH_CAUSES.contains(&&*o.name))
+                || (s.capture("os_errno").is_some() && cx.named("settings.undecryptable").next().is_some())
         };
         let all_crashes: Vec<&Signal> = cx.any_of(&["agent.crash", "agent.restart-limit"]).collect();
         let unexplained: Vec<&Signal> = all_crashes.iter().copied().filter(|s| !explained(s)).collect();
-        let mut crashes = if distinct_events(&all_crashes).len() >= CONTINUOUS_CRASHES { all_crashes } else { unexplained };
+        let mut crashes =
+            if distinct_events(&all_crashes).len() >= CONTINUOUS_CRASHES { all_crashes } else { unexplained };
         crashes.extend(cx.signals.iter().filter(|s| is_windows_agent_failure(s)));
         crashes.sort_by_key(|s| (s.time.is_none(), s.time));
         let disabled: Vec<&Signal> = cx.named("agent.disabled").collect();
@@ -394,8 +396,15 @@ impl Diagnosis for GoalStateFailing {
             v
         };
         let invalid = broken.iter().any(|s| &*s.name == "goal-state.invalid");
+        let only_status = broken.iter().all(|s| &*s.name == "wire.status-upload-failure");
+        let what = if only_status {
+            "The agent could not upload its status (the WireServer answers goal-state requests, so the \
+             HostGAPlugin or the status blob refuses it)"
+        } else {
+            "The agent failed to get or process its goal state"
+        };
         let mut summary = format!(
-            "The agent failed to get or process its goal state {} time(s){}",
+            "{what} {} time(s){}",
             broken.len(),
             if lasting > Duration::zero() {
                 format!(" over {}", human_duration(lasting))

@@ -94,6 +94,29 @@ pub fn wire_failures_by_cause<'s>(cx: &'s Context<'_>) -> (Vec<&'s Signal>, Vec<
             _ => network.push(s),
         }
     }
+    // Status uploads that fail while goal states keep being fetched: the WireServer answers, so the upload
+    // path itself (HostGAPlugin, status blob) refuses them.
+    if network.is_empty() {
+        // Every agent logs a failed goal-state fetch (it polls every few seconds); none at all while it keeps
+        // running, or while its status uploads fail for ten minutes and more, means the fetches work.
+        let uploads_lasting = {
+            let uploads: Vec<&Signal> =
+                unknown.iter().copied().filter(|s| &*s.name == "wire.status-upload-failure").collect();
+            covered_span(&uploads) >= Duration::minutes(SUSTAINED_MINUTES)
+        };
+        let no_fetch_failures = cx.any_of(&["wire.goal-state-failure", "wire.sustained"]).next().is_none();
+        let fetching_fine = |s: &Signal| {
+            let later = |names: &'static [&'static str]| {
+                s.time.is_some_and(|t| cx.any_of(names).any(|g| g.time.is_some_and(|g| g > t)))
+            };
+            later(&["agent.goal-state-ok"])
+                || (no_fetch_failures && (uploads_lasting || later(&["agent.heartbeat", "agent.version"])))
+        };
+        let (uploads, rest): (Vec<&Signal>, Vec<&Signal>) =
+            unknown.into_iter().partition(|s| &*s.name == "wire.status-upload-failure" && fetching_fine(s));
+        answered.extend(uploads);
+        unknown = rest;
+    }
     let goal_state_side = !answered.is_empty() || cx.any_of(GOAL_STATE_SIDE).next().is_some();
     let certificate_side = cx.any_of(CERTIFICATE_SIDE).next().is_some();
     if !network.is_empty() || (!goal_state_side && !certificate_side) {

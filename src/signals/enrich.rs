@@ -48,7 +48,9 @@ pub fn http_status(text: &str) -> Option<u16> {
         )
         .expect("status regex")
     });
-    let found = re.captures(text).and_then(|c| c.name("code").or_else(|| c.name("bracketed")).or_else(|| c.name("dashed")));
+    let found = re
+        .captures(text)
+        .and_then(|c| c.name("code").or_else(|| c.name("bracketed")).or_else(|| c.name("dashed")));
     if let Some(code) = found.and_then(|m| m.as_str().parse().ok()) {
         return Some(code);
     }
@@ -119,7 +121,9 @@ mod tests {
         assert_eq!(http_status("HTTP Error 503: Service Unavailable"), Some(503));
         // 2.2.14 and older: `[error code] status - url`.
         assert_eq!(
-            http_status("Exception retrieving extension handlers: [000008] 404 - http://168.63.129.16:80/machine/"),
+            http_status(
+                "Exception retrieving extension handlers: [000008] 404 - http://168.63.129.16:80/machine/"
+            ),
             Some(404)
         );
         assert_eq!(
