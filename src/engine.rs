@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, Utc};
 use rayon::prelude::*;
@@ -37,7 +37,13 @@ pub struct Options {
     pub timezone: Option<Zone>,
     /// Keep every record for a timeline export.
     pub keep_timeline: bool,
+    /// Wall time one member may take to read and analyse ([`DEFAULT_MEMBER_BUDGET`] when `None`). A member
+    /// over it is stopped, reported `failed` with how far it got, and the run goes on with the others.
+    pub member_budget: Option<Duration>,
 }
+
+/// The time budget of one member unless [`Options::member_budget`] says otherwise.
+pub const DEFAULT_MEMBER_BUDGET: Duration = Duration::from_secs(60);
 
 /// Why a bundle could not be analysed at all.
 #[derive(Debug, thiserror::Error)]
@@ -96,10 +102,24 @@ pub fn signature_set(extra: &[(String, String)]) -> Result<SignatureSet, Signatu
     Ok(SignatureSet::new(all))
 }
 
+/// The compiled signatures for a run: the built-in set is compiled once per process and shared (batch
+/// workers and library callers analyse many bundles); extra files make a set of their own.
+fn signatures_for(extra: &[(String, String)]) -> Result<std::sync::Arc<SignatureSet>, SignatureFileError> {
+    static BUILTIN: std::sync::OnceLock<std::sync::Arc<SignatureSet>> = std::sync::OnceLock::new();
+    if !extra.is_empty() {
+        return Ok(std::sync::Arc::new(signature_set(extra)?));
+    }
+    if let Some(set) = BUILTIN.get() {
+        return Ok(set.clone());
+    }
+    let set = std::sync::Arc::new(signature_set(extra)?);
+    Ok(BUILTIN.get_or_init(|| set).clone())
+}
+
 /// Analyses a bundle at `path` (file or directory).
 pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, AnalyzeError> {
     let started = Instant::now();
-    let signatures = signature_set(&opts.signature_files)?;
+    let signatures = signatures_for(&opts.signature_files)?;
     let shown = path.display().to_string();
     let (listing, sha256) = if path.is_dir() {
         (intake::open(path, &opts.limits)?, None)
@@ -125,7 +145,7 @@ pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, AnalyzeErro
 /// Analyses a bundle held in memory (tests, batch workers).
 pub fn analyze_bytes(name: &str, bytes: Vec<u8>, opts: &Options) -> Result<Analysis, AnalyzeError> {
     let started = Instant::now();
-    let signatures = signature_set(&opts.signature_files)?;
+    let signatures = signatures_for(&opts.signature_files)?;
     let digest = hex(&Sha256::digest(&bytes));
     let listing = intake::open_bytes(name, name, bytes, &opts.limits)?;
     Ok(run(name.to_string(), Some(digest), listing, &signatures, opts, started))
@@ -149,6 +169,7 @@ fn run(
         budget: &budget,
         signatures,
         keep_timeline: opts.keep_timeline,
+        member_budget: opts.member_budget.unwrap_or(DEFAULT_MEMBER_BUDGET),
         fallback_year: Utc::now().year(),
         year_reference: None,
     };

@@ -12,7 +12,8 @@ pub enum MemberStatus {
     Partial,
     /// Deliberately not read (no parser for it, link, over a limit that is not an error).
     Skipped,
-    /// Could not be read or parsed at all.
+    /// Could not be read or parsed (at all, or past its time budget: the detail then says how far it got,
+    /// and the records before that point were analysed).
     Failed,
 }
 

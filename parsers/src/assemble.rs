@@ -78,9 +78,9 @@ pub(crate) enum TrailingBlankLines {
 pub(crate) struct Assembler<'a, R> {
     text: &'a str,
     lines: Lines<'a>,
-    /// The header line that ended the previous record, already classified (a stateful rule must see
-    /// each line only once).
-    pending: Option<(Line<'a>, Header<'a>)>,
+    /// The line that ended the previous record (a header, or a clipped line), already classified (a
+    /// stateful rule must see each line only once).
+    pending: Option<(Line<'a>, Option<Header<'a>>)>,
     rule: R,
     trailing: TrailingBlankLines,
 }
@@ -136,7 +136,7 @@ impl<'a, R: HeaderRule<'a>> Iterator for Assembler<'a, R> {
 
     fn next(&mut self) -> Option<LogRecord<'a>> {
         let (first, header) = match self.pending.take() {
-            Some((line, header)) => (line, Some(header)),
+            Some((line, header)) => (line, header),
             // Only at the start of the text (or past its end): the first line opens a record either way.
             None => {
                 let line = self.lines.next()?;
@@ -145,13 +145,19 @@ impl<'a, R: HeaderRule<'a>> Iterator for Assembler<'a, R> {
         };
         let mut end = first.end();
         let mut count: u32 = 1;
-        for line in self.lines.by_ref() {
-            if let Some(next_header) = self.rule.header(line.text) {
-                self.pending = Some((line, next_header));
-                break;
+        // A clipped line (longer than `MAX_LINE_BYTES`) is a record of its own, so no record's text holds
+        // more than the clipped part of it: a clipped header takes no continuation lines, and a clipped
+        // continuation line ends the record above and stands alone (untimed unless it is a header).
+        if !first.clipped {
+            for line in self.lines.by_ref() {
+                let next_header = self.rule.header(line.text);
+                if next_header.is_some() || line.clipped {
+                    self.pending = Some((line, next_header));
+                    break;
+                }
+                end = line.end();
+                count = count.saturating_add(1);
             }
-            end = line.end();
-            count = count.saturating_add(1);
         }
         Some(self.build(first, header, end, count))
     }

@@ -54,6 +54,14 @@ pub enum EvtxOutcome {
     Complete,
     /// Some of the file was read; says what was missed or why reading stopped.
     Partial(String),
+    /// [`EvtxLimits::deadline`] passed: reading stopped at byte `at_byte` (the start of the chunk being
+    /// read, or the end of the last one), after `records` records; what was read is in the scan.
+    DeadlinePassed {
+        /// Bytes of the file walked before the stop.
+        at_byte: u64,
+        /// Records read before the stop.
+        records: u64,
+    },
     /// Nothing could be read: not an EVTX file, or no readable chunk.
     Failed(String),
 }
@@ -84,8 +92,10 @@ pub struct EvtxScan {
 pub struct WinEvent {
     /// `EventRecordID`.
     pub record_id: u64,
-    /// `TimeCreated/@SystemTime` (always [`SourceTime::Utc`]); the record header's time when absent.
-    pub time: SourceTime,
+    /// `TimeCreated/@SystemTime` (always [`SourceTime::Utc`]); the record header's FILETIME when absent or
+    /// unreadable; `None` when neither names a real instant (a FILETIME past year 30828, a year outside
+    /// [`crate::time::PLAUSIBLE_YEARS`]): the record is kept, of unknown time.
+    pub time: Option<SourceTime>,
     /// `Provider/@Name` (`Application Error`, `Microsoft-Windows-Windows Defender`); empty when absent.
     pub provider: String,
     /// `Provider/@EventSourceName` (manifest providers that also log under a classic source name).
@@ -240,7 +250,7 @@ fn scan<'k>(bytes: &[u8], keep: &'k dyn Fn(&str, u32) -> bool, limits: &EvtxLimi
                 scanner.problem(message);
             }
         }
-        if scanner.stopped.is_some() {
+        if scanner.stopped.is_some() || scanner.deadline_at.is_some() {
             break;
         }
     }
@@ -256,8 +266,12 @@ struct Scanner<'k> {
     chunks: u64,
     errors: Vec<String>,
     errors_total: u64,
-    /// Why the walk stopped early (deadline, record limit).
+    /// Why the walk stopped early (the record limit).
     stopped: Option<String>,
+    /// The deadline passed; reading stopped at this byte.
+    deadline_at: Option<u64>,
+    /// Bytes of the file walked so far: the start of the chunk being read, or the end of the last one.
+    position: u64,
     /// Why nothing could be read at all.
     failed: Option<String>,
     /// Records rendered to XML (kept ones, and ones whose provider and id could not be peeked).
@@ -275,6 +289,8 @@ impl<'k> Scanner<'k> {
             errors: Vec::new(),
             errors_total: 0,
             stopped: None,
+            deadline_at: None,
+            position: FILE_HEADER_SIZE as u64,
             failed: None,
             rendered: 0,
         }
@@ -289,19 +305,35 @@ impl<'k> Scanner<'k> {
 
     /// True (and the reason recorded) once the deadline has passed or the record limit is reached.
     fn out_of_time(&mut self) -> bool {
-        if self.stopped.is_some() {
+        if self.stopped.is_some() || self.deadline_at.is_some() {
             return true;
         }
         if self.limits.max_records.is_some_and(|max| self.records_seen >= max) {
             self.stopped = Some(format!("stopped at the limit of {} records", self.records_seen));
         } else if self.limits.deadline.is_some_and(|d| Instant::now() >= d) {
-            self.stopped = Some(format!("deadline passed after {} records", self.records_seen));
+            self.deadline_at = Some(self.position);
         }
-        self.stopped.is_some()
+        self.stopped.is_some() || self.deadline_at.is_some()
+    }
+
+    /// Chunk `number` is being read: the walk has reached its start.
+    fn entering_chunk(&mut self, number: u64) {
+        let start = number.saturating_mul(CHUNK_SIZE as u64).saturating_add(FILE_HEADER_SIZE as u64);
+        self.position = self.position.max(start);
+    }
+
+    /// Chunk `number` is done: the walk has reached its end.
+    fn left_chunk(&mut self, number: u64) {
+        let end = number
+            .saturating_add(1)
+            .saturating_mul(CHUNK_SIZE as u64)
+            .saturating_add(FILE_HEADER_SIZE as u64);
+        self.position = self.position.max(end);
     }
 
     fn read_chunk(&mut self, mut data: EvtxChunkData, settings: &Arc<ParserSettings>) {
         let number = data.number.unwrap_or(self.chunks);
+        self.entering_chunk(number);
         self.chunks = self.chunks.saturating_add(1);
         if data.header.flags.contains(ChunkFlags::NO_CRC32) {
             self.problem(format!(
@@ -332,6 +364,7 @@ impl<'k> Scanner<'k> {
                 Err(e) => self.problem(format!("chunk {number}: {}", error_chain(&e))),
             }
         }
+        self.left_chunk(number);
     }
 
     /// Carves the records out of chunk `number`, whose header the crate rejected (a bad magic): with the
@@ -343,6 +376,7 @@ impl<'k> Scanner<'k> {
             .and_then(|n| n.checked_mul(CHUNK_SIZE))
             .and_then(|o| o.checked_add(FILE_HEADER_SIZE));
         let Some(raw) = start.and_then(|s| file.get(s..s.checked_add(CHUNK_SIZE)?)) else { return 0 };
+        self.entering_chunk(number);
         if raw.iter().all(|&b| b == 0) {
             return 0;
         }
@@ -365,6 +399,9 @@ impl<'k> Scanner<'k> {
                 recovered += 1;
                 self.read_record(number, record, &mut templates);
             }
+        }
+        if self.deadline_at.is_none() {
+            self.left_chunk(number);
         }
         recovered
     }
@@ -404,6 +441,8 @@ impl<'k> Scanner<'k> {
     fn finish(self) -> EvtxScan {
         let outcome = if let Some(reason) = self.failed {
             EvtxOutcome::Failed(reason)
+        } else if let Some(at_byte) = self.deadline_at {
+            EvtxOutcome::DeadlinePassed { at_byte, records: self.records_seen }
         } else if let Some(reason) = self.stopped {
             EvtxOutcome::Partial(reason)
         } else if self.errors_total == 0 {
@@ -442,7 +481,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 /// Seconds and nanoseconds since the Unix epoch as a UTC time.
 fn timestamp_time(seconds: i64, nanos: i32) -> Option<SourceTime> {
     let nanos = u32::try_from(nanos).ok()?;
-    chrono::DateTime::from_timestamp(seconds, nanos).map(|t| SourceTime::Utc(t.naive_utc()))
+    chrono::DateTime::from_timestamp(seconds, nanos)
+        .and_then(|t| crate::time::plausible(t.naive_utc()))
+        .map(SourceTime::Utc)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -465,8 +506,7 @@ fn event_from_xml(xml: &str, record_id: u64, header_time: Option<SourceTime>) ->
         .and_then(|t| t.attr("SystemTime"))
         .and_then(|s| parse_datetime_prefix(s.trim(), b'-', b'T'))
         .map(|(t, _)| SourceTime::Utc(t))
-        .or(header_time)
-        .ok_or("record has no readable time")?;
+        .or(header_time);
     let mut event = WinEvent {
         record_id,
         time,

@@ -28,10 +28,20 @@ pub enum HandlerState {
     Other(String),
 }
 
+/// Longest handler state word accepted (the agent's longest is `FailedUpgrade`).
+const MAX_STATE_WORD: usize = 64;
+
 /// Reads `config/HandlerState`. Surrounding whitespace is ignored; an empty file is an error.
 pub fn parse_handler_state(bytes: &[u8]) -> Result<HandlerState, ParseError> {
     let text = decode(bytes);
     let word = text.trim();
+    // The agent writes one word; anything long or spanning lines is some other content, not a state.
+    if word.len() > MAX_STATE_WORD || word.contains(['\n', '\r']) {
+        return Err(ParseError::new(format!(
+            "not a handler state: {} bytes of text where one word is expected",
+            word.len()
+        )));
+    }
     Ok(match word {
         "" => return Err(ParseError::new("empty file")),
         "NotInstalled" => HandlerState::NotInstalled,

@@ -27,11 +27,34 @@ impl SourceTime {
     }
 }
 
+/// Years a timestamp may name and still be taken as a real instant. A guest clock reset to the epoch
+/// writes 1970; `0000`, `0001` (.NET's unset `DateTime`) or `9999` mean "no time", and taking them at their
+/// word would stretch a source's span over millennia and make every real event look ancient or future.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1970..=2199;
+
+/// `t` when its year is in [`PLAUSIBLE_YEARS`].
+pub fn plausible(t: NaiveDateTime) -> Option<NaiveDateTime> {
+    use chrono::Datelike;
+    PLAUSIBLE_YEARS.contains(&t.year()).then_some(t)
+}
+
 /// Parses `YYYY?MM?DD?HH:MM:SS[.ffffff]` at the start of `s`, where each `?` is the given separator
 /// (`date_sep` between date parts, `mid` between date and time). Returns the time and the bytes consumed.
 ///
-/// Fractions of 1 to 9 digits are accepted. Calendar-invalid values (month 13, hour 25) give `None`.
+/// Fractions of 1 to 9 digits are accepted. Calendar-invalid values (month 13, hour 25, `2024-02-30`) and
+/// years outside [`PLAUSIBLE_YEARS`] give `None`; [`parse_datetime_shape`] tells those apart from text
+/// that is no timestamp at all.
 pub fn parse_datetime_prefix(s: &str, date_sep: u8, mid: u8) -> Option<(NaiveDateTime, usize)> {
+    match parse_datetime_shape(s, date_sep, mid)? {
+        (Some(t), n) => Some((t, n)),
+        (None, _) => None,
+    }
+}
+
+/// Like [`parse_datetime_prefix`], but text shaped like a timestamp whose values name no real instant
+/// (year `0000` or `9999`, month 13, `2024-02-30`, hour 25) gives `Some((None, consumed))`: a log line
+/// that starts with such a stamp is still a record, of unknown time.
+pub fn parse_datetime_shape(s: &str, date_sep: u8, mid: u8) -> Option<(Option<NaiveDateTime>, usize)> {
     let b = s.as_bytes();
     let (year, n) = digits(b, 0, 4, 4)?;
     let mut i = n;
@@ -54,9 +77,9 @@ pub fn parse_datetime_prefix(s: &str, date_sep: u8, mid: u8) -> Option<(NaiveDat
             i += 1 + n;
         }
     }
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
-    let time = NaiveTime::from_hms_nano_opt(hour, minute, second.min(59), nanos)?;
-    Some((date.and_time(time), i))
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day);
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second.min(59), nanos);
+    Some((date.zip(time).and_then(|(d, t)| plausible(d.and_time(t))), i))
 }
 
 /// `H:MM:SS` or `HH:MM:SS`, an optional `.f`/`,f` fraction, an optional ` AM`/` PM`.

@@ -32,7 +32,7 @@
 use crate::assemble::{Assembler, Header, HeaderRule, TrailingBlankLines};
 use crate::record::{Level, LineFormat, LogRecord};
 use crate::scan::{is_dotted_number, token};
-use crate::time::{parse_datetime_prefix, SourceTime};
+use crate::time::{parse_datetime_shape, SourceTime};
 
 mod mentions;
 
@@ -157,24 +157,26 @@ impl WaagentLines {
 
     /// `YYYY/MM/DD HH:MM:SS[.ffffff] ...`: 2.0 – 2.2.45 and extension-written lines (local time).
     fn slash_header<'a>(&mut self, s: &'a str) -> Option<Header<'a>> {
-        let (naive, n) = parse_datetime_prefix(s, b'/', b' ')?;
+        // A stamp that names no real instant (`0000/13/45 ...`) still starts a record, of unknown time.
+        let (naive, n) = parse_datetime_shape(s, b'/', b' ')?;
         let after_time = after_space(s, n)?;
-        let time = SourceTime::Local(naive);
+        let time = naive.map(SourceTime::Local);
         let header = match level_word(s, after_time) {
             Some((level, end)) if s.as_bytes().get(end) == Some(&b':') => {
                 // 2.0.x glues the level to the message: `ERROR:timed out`.
                 let message_at = if s.as_bytes().get(end + 1) == Some(&b' ') { end + 2 } else { end + 1 };
-                Header { level, ..Header::new(time, LineFormat::Waagent20, message_at) }
+                Header { level, ..Header::with_time(time, LineFormat::Waagent20, message_at) }
             }
             Some((level, end)) => {
                 let (format, prefix, message_at) = self.slash_prefix(s, skip_space(s, end));
-                Header { level, prefix, ..Header::new(time, format, message_at) }
+                Header { level, prefix, ..Header::with_time(time, format, message_at) }
             }
+            None if time.is_none() => return None,
             None => {
                 let (word, after_word) = token(s, after_time);
                 let (prefix, message_at) =
                     if is_extension_bracket(word) { (Some(word), after_word) } else { (None, after_time) };
-                Header { prefix, ..Header::new(time, LineFormat::ExtensionWritten, message_at) }
+                Header { prefix, ..Header::with_time(time, LineFormat::ExtensionWritten, message_at) }
             }
         };
         Some(header)
@@ -198,19 +200,19 @@ impl WaagentLines {
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ LEVEL ...`: 2.2.46 and later (UTC).
     fn iso_header<'a>(&mut self, s: &'a str) -> Option<Header<'a>> {
-        let (naive, mut n) = parse_datetime_prefix(s, b'-', b'T')?;
+        let (naive, mut n) = parse_datetime_shape(s, b'-', b'T')?;
         let time = if s.as_bytes().get(n) == Some(&b'Z') {
             n += 1;
-            SourceTime::Utc(naive)
+            naive.map(SourceTime::Utc)
         } else {
-            SourceTime::Local(naive)
+            naive.map(SourceTime::Local)
         };
         let (level, end) = level_word(s, after_space(s, n)?)?;
         if s.as_bytes().get(end).is_some_and(|&b| b != b' ') {
             return None;
         }
         let (format, thread, prefix, message_at) = self.iso_fields(s, skip_space(s, end));
-        Some(Header { level, thread, prefix, ..Header::new(time, format, message_at) })
+        Some(Header { level, thread, prefix, ..Header::with_time(time, format, message_at) })
     }
 
     /// Splits what follows an ISO line's level into thread, prefix and message start.
@@ -856,9 +858,22 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
     }
 
     #[test]
-    fn impossible_timestamps_are_not_headers() {
-        let r = one("2016/02/17 07:54:53.1 INFO ok\n2016/13/17 07:54:53.1 INFO month 13\n2016-02-30T07:54:53.1Z INFO ExtHandler Feb 30\n");
-        assert_eq!(r.lines, 3);
+    fn impossible_timestamps_start_records_of_unknown_time() {
+        // Shaped like a header and carrying a level: a record of its own, so its text is not dated by the
+        // record above; the stamp names no real instant, so the record has no time.
+        let text = "2016/02/17 07:54:53.1 INFO ok\n2016/13/17 07:54:53.1 INFO month 13\n2016-02-30T07:54:53.1Z INFO ExtHandler Feb 30\n0000-01-01T00:00:00.0Z INFO ExtHandler year 0\n";
+        let got: Vec<_> = parse(text).map(|r| (r.lines, r.time.is_some(), r.level, r.message)).collect();
+        assert_eq!(
+            got,
+            [
+                (1, true, Level::Info, "ok"),
+                (1, false, Level::Info, "month 13"),
+                (1, false, Level::Info, "Feb 30"),
+                (1, false, Level::Info, "year 0"),
+            ]
+        );
+        // Without a level, a bogus date is no header (extension-written lines need a real one).
+        assert_eq!(one("2016/02/17 07:54:53 [Pub.T-1.0] ok\n2016/13/17 07:54:53 [Pub.T-1.0] x\n").lines, 2);
     }
 
     #[test]

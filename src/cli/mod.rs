@@ -111,7 +111,7 @@ pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Option
         max_depth: engine.max_depth,
         ..Limits::default()
     };
-    Ok(Options { limits, signature_files, timezone, keep_timeline })
+    Ok(Options { limits, signature_files, timezone, keep_timeline, ..Options::default() })
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<u8> {

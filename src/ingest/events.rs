@@ -6,17 +6,16 @@ use std::time::{Duration, Instant};
 use snaptriage_parsers::evtx_log::{event_text, read_evtx, EvtxLimits, EvtxOutcome, EvtxScan, WinEvent};
 use snaptriage_parsers::Level;
 
-use super::{IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem};
+use super::{
+    budget_spent, seconds, IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem, Watchdog,
+};
 use crate::signals::MatchScratch;
-
-/// Longest time one event log may take before it is cut off (reported as partial).
-const PER_FILE_BUDGET: Duration = Duration::from_secs(60);
 
 /// What became of an event log: the inventory status is decided by the caller from this.
 pub(super) struct EventLogResult {
     /// Inventory detail.
     pub detail: String,
-    /// Set when the log was read only in part or not at all.
+    /// Set when the log was read only in part or not at all: (failed, why).
     pub problem: Option<(bool, String)>,
 }
 
@@ -39,10 +38,12 @@ impl EventFilter {
     }
 }
 
-/// Reads an event log on a watchdog thread: the reader stops itself at its deadline, and a reader stuck
-/// inside the decoder past it is abandoned, so one pathological file cannot hang a run.
-fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter) -> EvtxScan {
-    let limits = EvtxLimits { deadline: Some(Instant::now() + PER_FILE_BUDGET), max_records: None };
+/// Reads an event log on a watchdog thread: the reader stops itself at the member's deadline (the
+/// outcome then says how far it got), and a reader stuck inside the decoder past it is abandoned after
+/// [`WATCHDOG_GRACE`], so one pathological file cannot hang a run.
+fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter, watchdog: &Watchdog) -> EvtxScan {
+    let limits = EvtxLimits { deadline: Some(watchdog.deadline()), max_records: None };
+    let total = bytes.len() as u64;
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new().name("evtx-reader".into()).spawn(move || {
         let scan = read_evtx(&bytes, &|p: &str, id: u32| filter.keeps(p, id), &limits);
@@ -60,17 +61,26 @@ fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter) -> EvtxScan {
     if let Err(e) = spawned {
         return abandoned(format!("could not start a reader thread: {e}"));
     }
-    match rx.recv_timeout(PER_FILE_BUDGET + WATCHDOG_GRACE) {
+    let wait = watchdog.deadline().saturating_duration_since(Instant::now()) + WATCHDOG_GRACE;
+    match rx.recv_timeout(wait) {
         Ok(scan) => scan,
         Err(_) => abandoned(format!(
-            "reading did not finish within {} s; the file was abandoned",
-            (PER_FILE_BUDGET + WATCHDOG_GRACE).as_secs()
+            "time budget of {} s spent, and the reader, stuck in the EVTX decoder, did not stop within {} s \
+             more: the file ({total} bytes) was abandoned and nothing of it analysed",
+            seconds(watchdog.budget()),
+            WATCHDOG_GRACE.as_secs()
         )),
     }
 }
 
 /// Reads an event log member and tags its records.
-pub(super) fn ingest_evtx(bytes: Vec<u8>, cx: &IngestContext<'_>, out: &mut MemberOutcome) -> EventLogResult {
+pub(super) fn ingest_evtx(
+    bytes: Vec<u8>,
+    cx: &IngestContext<'_>,
+    watchdog: &Watchdog,
+    out: &mut MemberOutcome,
+) -> EventLogResult {
+    let total = bytes.len() as u64;
     let signatures = cx.signatures;
     let wanted = signatures
         .signatures()
@@ -78,17 +88,19 @@ pub(super) fn ingest_evtx(bytes: Vec<u8>, cx: &IngestContext<'_>, out: &mut Memb
         .filter(|s| s.sources.contains(&crate::intake::ArtifactKind::Evtx))
         .map(|s| (s.providers.clone(), s.event_ids.clone()))
         .collect();
-    let scan = read_with_watchdog(bytes, EventFilter { keep_all: cx.keep_timeline, wanted });
+    let scan = read_with_watchdog(bytes, EventFilter { keep_all: cx.keep_timeline, wanted }, watchdog);
     let mut clock = SourceScan { records: scan.records_seen, ..SourceScan::default() };
     let mut scratch = MatchScratch::default();
     for event in &scan.events {
-        clock.see(event.time);
+        if let Some(t) = event.time {
+            clock.see(t);
+        }
         let text = event_text(event);
         if cx.keep_timeline {
             out.timeline.push(TimelineItem {
                 line: None,
                 record_id: Some(event.record_id),
-                time: Some(event.time),
+                time: event.time,
                 level: level_of(event),
                 text: crate::facts::clip(&text, 2000),
             });
@@ -100,7 +112,7 @@ pub(super) fn ingest_evtx(bytes: Vec<u8>, cx: &IngestContext<'_>, out: &mut Memb
                 signature: m.signature,
                 line: None,
                 record_id: Some(event.record_id),
-                time: Some(event.time),
+                time: event.time,
                 level: level_of(event),
                 prefix: Some(event.provider.clone()),
                 text: crate::facts::clip(&text, 1200),
@@ -119,6 +131,14 @@ pub(super) fn ingest_evtx(bytes: Vec<u8>, cx: &IngestContext<'_>, out: &mut Memb
         EvtxOutcome::Complete => None,
         EvtxOutcome::Partial(why) => Some((false, why)),
         EvtxOutcome::Failed(why) => Some((true, why)),
+        // Worded and graded like any member over its budget; the records read before are analysed.
+        EvtxOutcome::DeadlinePassed { at_byte, records } => Some((
+            true,
+            format!(
+                "{} (the records before were analysed)",
+                budget_spent(watchdog.budget(), at_byte.min(total), total, records)
+            ),
+        )),
     };
     EventLogResult { detail, problem }
 }

@@ -6,7 +6,9 @@ use snaptriage_parsers::{
     SourceTime,
 };
 
-use super::{IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem};
+use super::{
+    budget_spent, Fault, IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem, Watchdog,
+};
 use crate::facts::version::AgentRole;
 use crate::facts::{ExtensionLogFact, Fact, LogVersionFact};
 use crate::intake::{ArtifactKind, Member};
@@ -21,23 +23,26 @@ const TIMELINE_CHARS: usize = 300;
 /// the same instant written in two clocks.
 const PAIR_RESIDUAL_SECS: i64 = 120;
 
-/// Parses a log member; returns the inventory detail.
+/// Parses a log member; returns the inventory detail, or the budget-spent detail when the member's time
+/// budget ran out (what was read before stays in `out`).
 pub(super) fn ingest_log(
     member: &Member,
     text: &str,
     cx: &IngestContext<'_>,
+    watchdog: &Watchdog,
     out: &mut MemberOutcome,
-) -> String {
+) -> Result<String, Fault> {
     let mut state = LogScan::new(member, text, cx);
+    let mut stopped;
     match member.kind {
-        ArtifactKind::WaagentLog => waagent_log::parse(text).for_each(|r| state.record(r, out)),
-        ArtifactKind::VmSnapshotLog => vmsnapshot_log::parse(text).for_each(|r| state.record(r, out)),
-        ArtifactKind::VmSnapshotShellLog => shell_log::parse(text).for_each(|r| state.record(r, out)),
-        ArtifactKind::WaAppAgentLog => waappagent_log::parse(text).for_each(|r| state.record(r, out)),
+        ArtifactKind::WaagentLog => stopped = state.drive(waagent_log::parse(text), watchdog, out),
+        ArtifactKind::VmSnapshotLog => stopped = state.drive(vmsnapshot_log::parse(text), watchdog, out),
+        ArtifactKind::VmSnapshotShellLog => stopped = state.drive(shell_log::parse(text), watchdog, out),
+        ArtifactKind::WaAppAgentLog => stopped = state.drive(waappagent_log::parse(text), watchdog, out),
         ArtifactKind::Syslog | ArtifactKind::Dmesg => {
             let reference = cx.year_reference;
             let year = reference.map(|r| r.year()).or(member.modified_year).unwrap_or(cx.fallback_year);
-            syslog::parse(text, year).for_each(|r| state.record(r, out));
+            stopped = state.drive(syslog::parse(text, year), watchdog, out);
             // Dated by the bundle's newest timestamp, a log ending well after it belongs to the year before.
             let ends_late = |s: &LogScan<'_>| {
                 s.scan
@@ -45,14 +50,14 @@ pub(super) fn ingest_log(
                     .zip(reference)
                     .is_some_and(|((_, last), r)| last > r + chrono::Duration::days(2))
             };
-            if ends_late(&state) {
+            if stopped.is_none() && ends_late(&state) {
                 state = LogScan::new(member, text, cx);
                 out.signals.clear();
                 out.timeline.clear();
-                syslog::parse(text, year - 1).for_each(|r| state.record(r, out));
+                stopped = state.drive(syslog::parse(text, year - 1), watchdog, out);
             }
         }
-        _ => generic_log::parse(text).for_each(|r| state.record(r, out)),
+        _ => stopped = state.drive(generic_log::parse(text), watchdog, out),
     }
     if member.kind == ArtifactKind::CollectorResults {
         if let Some((_, last)) = state.scan.utc_span {
@@ -65,8 +70,14 @@ pub(super) fn ingest_log(
         state.scan.last_record = Some((t, line, clip(first, EVIDENCE_CHARS)));
     }
     let detail = format!("{} records{}", state.scan.records, state.format_note());
+    let records = state.scan.records;
     out.scan = Some(state.scan);
-    detail
+    match stopped {
+        None => Ok(detail),
+        Some(done) => {
+            Err(Fault::OutOfTime(budget_spent(watchdog.budget(), done, text.len() as u64, records)))
+        }
+    }
 }
 
 struct LogScan<'c> {
@@ -103,6 +114,26 @@ impl<'c> LogScan<'c> {
             base: text.as_ptr() as usize,
             formats: Vec::new(),
         }
+    }
+
+    /// Feeds every record to [`LogScan::record`] until the member's budget is spent; then returns how
+    /// many bytes of the text the records read so far cover.
+    fn drive<'t>(
+        &mut self,
+        records: impl Iterator<Item = LogRecord<'t>>,
+        watchdog: &Watchdog,
+        out: &mut MemberOutcome,
+    ) -> Option<u64> {
+        let mut done = 0usize;
+        for (n, record) in records.enumerate() {
+            if watchdog.spent_at(n as u64) {
+                return Some(done as u64);
+            }
+            let end = (record.raw.as_ptr() as usize).saturating_sub(self.base) + record.raw.len();
+            self.record(record, out);
+            done = done.max(end);
+        }
+        None
     }
 
     fn record(&mut self, record: LogRecord<'_>, out: &mut MemberOutcome) {

@@ -7,7 +7,9 @@ mod events;
 mod logs;
 mod state;
 
+use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use snaptriage_parsers::{Level, SourceTime};
@@ -29,6 +31,8 @@ pub struct IngestContext<'a> {
     pub signatures: &'a SignatureSet,
     /// Keep every record for a timeline export.
     pub keep_timeline: bool,
+    /// Wall time one member may take (see [`crate::Options::member_budget`]).
+    pub member_budget: Duration,
     /// Year for year-less timestamps when nothing better is known.
     pub fallback_year: i32,
     /// The newest timestamp other sources of the bundle showed (dates year-less syslog lines).
@@ -124,6 +128,92 @@ pub struct MemberOutcome {
     pub timeline: Vec<TimelineItem>,
 }
 
+/// How many records a line-log reader handles between two looks at the clock.
+const WATCH_EVERY: u64 = 256;
+
+/// A member's time budget, started when its ingest starts (reading and decompressing count).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Watchdog {
+    started: Instant,
+    budget: Duration,
+}
+
+impl Watchdog {
+    pub(crate) fn start(budget: Duration) -> Self {
+        Watchdog { started: Instant::now(), budget }
+    }
+
+    /// The instant the budget runs out (for readers that keep their own deadline).
+    pub(crate) fn deadline(&self) -> Instant {
+        self.started.checked_add(self.budget).unwrap_or_else(|| self.started + DEFAULT_FAR)
+    }
+
+    /// True once the budget is spent; looks at the clock only every [`WATCH_EVERY`] records (record 0
+    /// included), so the check costs nothing measurable.
+    pub(crate) fn spent_at(&self, record: u64) -> bool {
+        record % WATCH_EVERY == 0 && self.started.elapsed() >= self.budget
+    }
+
+    pub(crate) fn budget(&self) -> Duration {
+        self.budget
+    }
+}
+
+/// A budget past any run (what an unrepresentable deadline becomes).
+const DEFAULT_FAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The inventory detail of a member stopped by its time budget, the same for every kind of member:
+/// `time budget of 60 s spent after 1048576 of 73400320 bytes / 8192 records`.
+pub(crate) fn budget_spent(budget: Duration, done_bytes: u64, total_bytes: u64, records: u64) -> String {
+    format!(
+        "time budget of {} s spent after {done_bytes} of {total_bytes} bytes / {records} records",
+        seconds(budget)
+    )
+}
+
+/// Seconds, with up to three decimals and no trailing zeros (`60`, `0.005`).
+pub(crate) fn seconds(d: Duration) -> String {
+    let text = format!("{:.3}", d.as_secs_f64());
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Damage in a text member that its parser read past: said in the inventory detail, so a member read
+/// "in full" never hides what was odd about it. Returns the notes and whether content was lost (a line
+/// clipped, the file ending mid-line) rather than only replaced or skipped. `copied`: decoding `bytes` made
+/// a copy (invalid UTF-8 replaced, or UTF-16).
+fn text_damage(bytes: &[u8], text: &str, copied: bool, line_log: bool) -> (Vec<String>, bool) {
+    let mut notes = Vec::new();
+    let mut lost = false;
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if copied && !utf16 {
+        let replaced = memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}".as_bytes()).count();
+        notes.push(format!("invalid UTF-8: {replaced} byte sequences replaced with U+FFFD"));
+    }
+    if !line_log {
+        return (notes, lost);
+    }
+    let nuls = memchr::memchr_iter(0, text.as_bytes()).count();
+    if nuls > 0 {
+        notes.push(format!("{nuls} NUL bytes (left by a crash or a sparse copy) skipped"));
+    }
+    let (clipped, first) = snaptriage_parsers::lines::clipped_lines(text);
+    if clipped > 0 {
+        lost = true;
+        notes.push(format!(
+            "{clipped} lines longer than {} MiB clipped to their first {} MiB (the first at line {})",
+            snaptriage_parsers::lines::MAX_LINE_BYTES >> 20,
+            snaptriage_parsers::lines::MAX_LINE_BYTES >> 20,
+            first.unwrap_or(0)
+        ));
+    }
+    let body = text.trim_end_matches('\0');
+    if !body.is_empty() && !body.ends_with('\n') {
+        lost = true;
+        notes.push("ends mid-line (no final line break): the last record may be cut short".to_string());
+    }
+    (notes, lost)
+}
+
 /// True for sources whose timestamps carry no year: they are read after the others, so the bundle can date them.
 pub fn needs_year(kind: ArtifactKind) -> bool {
     matches!(kind, ArtifactKind::Syslog | ArtifactKind::Dmesg)
@@ -131,6 +221,7 @@ pub fn needs_year(kind: ArtifactKind) -> bool {
 
 /// Reads and parses one member. Never fails: a fault becomes the inventory row's status and detail.
 pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
+    let watchdog = Watchdog::start(cx.member_budget);
     let mut out = MemberOutcome {
         entry: InventoryEntry {
             path: member.path.clone(),
@@ -162,7 +253,7 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
     };
     out.entry.bytes = bytes.data.len() as u64;
     if member.kind == ArtifactKind::Evtx {
-        let result = events::ingest_evtx(bytes.data, cx, &mut out);
+        let result = events::ingest_evtx(bytes.data, cx, &watchdog, &mut out);
         let truncated = bytes.truncated.map(|why| (false, why));
         (out.entry.status, out.entry.detail) = match result.problem.or(truncated) {
             None => (MemberStatus::Parsed, result.detail),
@@ -172,24 +263,47 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         return out;
     }
     let text = snaptriage_parsers::lines::decode(&bytes.data);
-    let result = if member.kind.is_line_log() {
-        Ok(logs::ingest_log(member, &text, cx, &mut out))
+    let line_log = member.kind.is_line_log();
+    let result = if line_log {
+        logs::ingest_log(member, &text, cx, &watchdog, &mut out)
     } else {
-        state::ingest_state(member, &bytes.data, &text, cx, &mut out)
+        state::ingest_state(member, &bytes.data, &text, cx, &mut out).map_err(Fault::Unreadable)
     };
+    let copied = matches!(text, Cow::Owned(_));
+    let (notes, lost) = text_damage(&bytes.data, &text, copied, line_log);
+    let notes: String = notes.iter().map(|n| format!("; {n}")).collect();
     match (result, bytes.truncated) {
-        (Ok(detail), None) => {
+        (Ok(detail), None) if !lost => {
             out.entry.status = MemberStatus::Parsed;
-            out.entry.detail = detail;
+            out.entry.detail = format!("{detail}{notes}");
+        }
+        (Ok(detail), None) => {
+            out.entry.status = MemberStatus::Partial;
+            out.entry.detail = format!("{detail}{notes}");
         }
         (Ok(detail), Some(why)) => {
             out.entry.status = MemberStatus::Partial;
-            out.entry.detail = format!("{why}; {detail}");
+            out.entry.detail = format!("{why}; {detail}{notes}");
         }
-        (Err(why), _) => {
+        (Err(Fault::Unreadable(why)), _) => {
             out.entry.status = MemberStatus::Failed;
             out.entry.detail = why;
         }
+        (Err(Fault::OutOfTime(why)), truncated) => {
+            // What was read before the budget ran out stays analysed; the member still counts as lost.
+            out.entry.status = MemberStatus::Failed;
+            let truncated = truncated.map(|t| format!("; {t}")).unwrap_or_default();
+            out.entry.detail = format!("{why} (the records before were analysed){truncated}{notes}");
+        }
     }
     out
+}
+
+/// Why a member's parse did not complete.
+#[derive(Debug)]
+pub(crate) enum Fault {
+    /// The content could not be parsed.
+    Unreadable(String),
+    /// The time budget ran out (the detail from [`budget_spent`]).
+    OutOfTime(String),
 }
