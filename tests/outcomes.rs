@@ -186,6 +186,15 @@ fn assert_cut_off_is_reported(file: &str, original: &str) {
     );
     let table = snaptriage(&[&f, "-f", "table"]).stdout;
     assert!(table.contains("Coverage: read "), "{table}");
+    // And stderr says, in one line, that the bundle itself is cut off and should be fetched again.
+    let warning: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(warning.len(), 1, "{}", run.stderr);
+    assert!(
+        warning[0].starts_with(&format!("snaptriage: warning: {file} is cut off"))
+            && warning[0].ends_with("download it again"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -129,7 +129,24 @@ fn analyze(a: AnalyzeArgs) -> Result<u8> {
     let mut out = Output::open(a.output.as_deref())?;
     out.write(text.as_bytes())?;
     out.finish()?;
+    if let Some(warning) = cut_off_warning(report) {
+        eprintln!("{warning}");
+    }
     Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// One line for stderr when the bundle itself is cut off or damaged but partly read: the report covers only
+/// what could be read, and the engineer should fetch the bundle again.
+fn cut_off_warning(report: &crate::report::Report) -> Option<String> {
+    let name = report.bundle.path.rsplit(['/', '\\']).next().unwrap_or(&report.bundle.path);
+    let row = report.inventory.iter().find(|m| {
+        m.path == name && (m.detail.starts_with("truncated:") || m.detail.starts_with("damaged:"))
+    })?;
+    let what = if row.detail.starts_with("truncated:") { "is cut off" } else { "is damaged" };
+    Some(format!(
+        "snaptriage: warning: {name} {what} ({}) — the report covers only what could be read; download it again",
+        row.detail.split(';').next().unwrap_or("").trim_start_matches("truncated:").trim_start_matches("damaged:").trim()
+    ))
 }
 
 fn timeline(t: TimelineArgs) -> Result<u8> {
