@@ -234,6 +234,8 @@ impl<'c> LogScan<'c> {
             None => record.raw,
         };
         let matches = self.cx.signatures.match_text(self.kind, hay, &mut self.scratch);
+        // What the record states (HTTP status, errno, attempts) is read once, for all of its signals.
+        let mut details = None;
         for m in matches {
             let (line, text) = if m.offset > record.raw.len() {
                 (record.line, decoded_line(hay, m.offset))
@@ -248,7 +250,8 @@ impl<'c> LogScan<'c> {
             };
             let sig = &self.cx.signatures.signatures()[m.signature];
             let mut captures = m.captures;
-            crate::signals::enrich::add_record_details(hay, &mut captures);
+            let details = details.get_or_insert_with(|| crate::signals::enrich::record_details(hay));
+            crate::signals::enrich::fill_missing(&mut captures, details);
             out.signals.push(RawSignal {
                 signal: sig.signal.clone(),
                 signature: m.signature,

@@ -9,28 +9,36 @@ use regex::Regex;
 
 use super::Captures;
 
-/// Fills `captures` with `http_status`, `errno` and `attempts` where the record states them and the
-/// signature did not capture them itself.
-pub fn add_record_details(raw: &str, captures: &mut Captures) {
-    let text = raw.get(..raw.len().min(MAX_SCAN)).unwrap_or(raw);
-    if !captures.contains_key("http_status") {
-        if let Some(status) = http_status(text) {
-            captures.insert("http_status".into(), status.to_string());
+/// The details a record states: `http_status`, socket `errno`, local `os_errno` and `attempts`. Computed once
+/// per record, then given to each of its signals with [`fill_missing`].
+pub fn record_details(raw: &str) -> Captures {
+    let end = (0..=raw.len().min(MAX_SCAN)).rev().find(|i| raw.is_char_boundary(*i)).unwrap_or(0);
+    let text = &raw[..end];
+    let mut details = Captures::new();
+    let mut put = |name: &str, value: Option<String>| {
+        if let Some(v) = value {
+            details.insert(name.to_string(), v);
         }
-    }
-    if !captures.contains_key("errno") {
-        if let Some(errno) = socket_errno(text) {
-            captures.insert("errno".into(), errno.to_string());
+    };
+    put("http_status", http_status(text).map(|c| c.to_string()));
+    put("errno", socket_errno(text).map(|c| c.to_string()));
+    put("os_errno", local_errno(text).map(|c| c.to_string()));
+    put("attempts", attempt_counter(text).map(|c| c.to_string()));
+    details
+}
+
+/// Adds the record's `details` to a signal's captures where its signature did not capture them itself; a
+/// local `os_errno` only when the signal has no socket `errno`.
+pub fn fill_missing(captures: &mut Captures, details: &Captures) {
+    for (name, value) in details {
+        if name == "os_errno" {
+            continue;
         }
+        captures.entry(name.clone()).or_insert_with(|| value.clone());
     }
-    if !captures.contains_key("errno") && !captures.contains_key("os_errno") {
-        if let Some(errno) = local_errno(text) {
-            captures.insert("os_errno".into(), errno.to_string());
-        }
-    }
-    if !captures.contains_key("attempts") {
-        if let Some(n) = attempt_counter(text) {
-            captures.insert("attempts".into(), n.to_string());
+    if let Some(os) = details.get("os_errno") {
+        if !captures.contains_key("errno") {
+            captures.entry("os_errno".into()).or_insert_with(|| os.clone());
         }
     }
 }
@@ -159,9 +167,9 @@ mod tests {
         assert_eq!(attempt_counter("[DEBUG HeartbeatCounter: 1;UpdateGSErrors: 57;AutoUpdate: 1]"), Some(57));
         assert_eq!(attempt_counter("nothing to count"), None);
         let mut caps = Captures::new();
-        add_record_details(
-            "Error fetching the goal state\nInner error: [HTTP Failed] Status Code 404",
+        fill_missing(
             &mut caps,
+            &record_details("Error fetching the goal state\nInner error: [HTTP Failed] Status Code 404"),
         );
         assert_eq!(caps.get("http_status").map(String::as_str), Some("404"));
         assert!(!caps.contains_key("errno"));
