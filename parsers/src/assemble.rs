@@ -93,41 +93,60 @@ impl<'a, R: HeaderRule<'a>> Assembler<'a, R> {
 
     /// The record starting at `first`, spanning `lines` physical lines up to byte `end`.
     fn build(&self, first: Line<'a>, header: Option<Header<'a>>, end: usize, lines: u32) -> LogRecord<'a> {
-        let mut raw = self.text.get(first.start..end).unwrap_or(first.text);
-        // The header's offsets hold in `raw` too, since the header line starts it.
-        let message_at = header.map_or(0, |h| h.message_at.min(first.text.len()));
-        let mut message = raw.get(message_at..).unwrap_or("");
-        if self.trailing == TrailingBlankLines::Trim {
-            raw = raw.trim_end_matches(['\r', '\n']);
-            message = message.trim_end_matches(['\r', '\n']);
-        }
-        let Some(h) = header else {
-            return LogRecord {
-                line: first.number,
-                lines,
-                time: None,
-                level: Level::Unknown,
-                format: LineFormat::Untimed,
-                thread: None,
-                prefix: None,
-                message: raw,
-                raw,
-            };
-        };
-        if h.trim_one_trailing_space {
-            message = message.strip_suffix(' ').unwrap_or(message);
-        }
-        LogRecord {
-            line: first.number,
+        let whole = self.text.get(first.start..end).unwrap_or(first.text);
+        build_record(whole, first.text, header, first.number, lines, self.trailing)
+    }
+}
+
+/// Largest record, in bytes: a line that would make its record longer starts a record of its own (untimed
+/// unless it is a header), so no record holds more than this whatever the input (a log of one endless
+/// traceback, a binary file read as text).
+pub const MAX_RECORD_BYTES: usize = 4 << 20;
+
+/// Builds a record from its text: `whole` runs from its first line's start to its last line's end (line
+/// breaks inside included, the last one's excluded), `first` is its first line (without terminator).
+pub(crate) fn build_record<'a>(
+    whole: &'a str,
+    first: &'a str,
+    header: Option<Header<'a>>,
+    line: u32,
+    lines: u32,
+    trailing: TrailingBlankLines,
+) -> LogRecord<'a> {
+    let mut raw = whole;
+    // The header's offsets hold in `raw` too, since the header line starts it.
+    let message_at = header.map_or(0, |h| h.message_at.min(first.len()));
+    let mut message = raw.get(message_at..).unwrap_or("");
+    if trailing == TrailingBlankLines::Trim {
+        raw = raw.trim_end_matches(['\r', '\n']);
+        message = message.trim_end_matches(['\r', '\n']);
+    }
+    let Some(h) = header else {
+        return LogRecord {
+            line,
             lines,
-            time: h.time,
-            level: h.level,
-            format: h.format,
-            thread: h.thread,
-            prefix: h.prefix,
-            message,
+            time: None,
+            level: Level::Unknown,
+            format: LineFormat::Untimed,
+            thread: None,
+            prefix: None,
+            message: raw,
             raw,
-        }
+        };
+    };
+    if h.trim_one_trailing_space {
+        message = message.strip_suffix(' ').unwrap_or(message);
+    }
+    LogRecord {
+        line,
+        lines,
+        time: h.time,
+        level: h.level,
+        format: h.format,
+        thread: h.thread,
+        prefix: h.prefix,
+        message,
+        raw,
     }
 }
 
@@ -151,7 +170,8 @@ impl<'a, R: HeaderRule<'a>> Iterator for Assembler<'a, R> {
         if !first.clipped {
             for line in self.lines.by_ref() {
                 let next_header = self.rule.header(line.text);
-                if next_header.is_some() || line.clipped {
+                let too_long = line.end() - first.start > MAX_RECORD_BYTES;
+                if next_header.is_some() || line.clipped || too_long {
                     self.pending = Some((line, next_header));
                     break;
                 }

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod lines;
 pub mod record;
+pub mod stream;
 pub mod time;
 
 // Line-oriented logs.

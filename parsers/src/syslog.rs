@@ -39,6 +39,72 @@ pub fn parse(text: &str, last_year: i32) -> Records<'_> {
     Records { inner: Assembler::new(text, SyslogLines { years }, TrailingBlankLines::Trim) }
 }
 
+/// Reads the same records as [`parse`] from bytes pushed in blocks (see [`crate::stream`]); `rollovers` is
+/// what a [`Rollovers`] pass over the same text counted.
+pub fn stream(last_year: i32, rollovers: i32) -> crate::stream::RecordStream {
+    let years = YearTracker { year: last_year.saturating_sub(rollovers), last_month: None };
+    crate::stream::RecordStream::new(Box::new(SyslogLines { years }), TrailingBlankLines::Trim)
+}
+
+/// Counts the year rollovers of a text pushed in blocks, as [`parse`] does before reading the text (a
+/// first pass, so the lines before a rollover get the year before).
+#[derive(Debug, Default)]
+pub struct Rollovers {
+    decoder: crate::stream::TextDecoder,
+    buf: String,
+    tracker: YearTracker,
+    /// Inside a line longer than the longest line read: its rest is not looked at.
+    skipping: bool,
+}
+
+impl Rollovers {
+    /// Adds the next block of the text.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.decoder.push(bytes, &mut self.buf);
+        self.read_lines(false);
+    }
+
+    /// Ends the text: how many rollovers it holds.
+    pub fn finish(mut self) -> i32 {
+        let mut buf = std::mem::take(&mut self.buf);
+        self.decoder.finish(&mut buf);
+        self.buf = buf;
+        self.read_lines(true);
+        self.tracker.year
+    }
+
+    fn read_lines(&mut self, at_end: bool) {
+        let mut start = 0;
+        while let Some(i) = memchr::memchr(b'\n', &self.buf.as_bytes()[start..]) {
+            if !self.skipping {
+                self.observe(start, start + i);
+            }
+            self.skipping = false;
+            start += i + 1;
+        }
+        if at_end && start < self.buf.len() && !self.skipping {
+            self.observe(start, self.buf.len());
+            start = self.buf.len();
+        }
+        self.buf.drain(..start);
+        if self.buf.len() > crate::lines::MAX_LINE_BYTES + 1 {
+            if !self.skipping {
+                self.observe(0, self.buf.len());
+            }
+            self.skipping = true;
+            self.buf.clear();
+        }
+    }
+
+    fn observe(&mut self, start: usize, end: usize) {
+        let line = &self.buf.as_bytes()[start..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Some(stamp) = bsd_line_stamp(line) {
+            self.tracker.observe(stamp.month);
+        }
+    }
+}
+
 /// Iterator over the records of a syslog-style text, returned by [`parse`].
 #[derive(Debug, Clone)]
 pub struct Records<'a> {
@@ -65,7 +131,7 @@ fn count_rollovers(text: &str) -> i32 {
 }
 
 /// The year of RFC 3164 lines, advanced at each rollover.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct YearTracker {
     year: i32,
     last_month: Option<u32>,

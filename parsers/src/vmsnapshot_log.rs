@@ -33,6 +33,11 @@ pub fn parse(text: &str) -> Records<'_> {
     Records(Assembler::new(text, VmSnapshotRule::default(), TrailingBlankLines::Keep))
 }
 
+/// Reads the same records as [`parse`] from bytes pushed in blocks (see [`crate::stream`]).
+pub fn stream() -> crate::stream::RecordStream {
+    crate::stream::RecordStream::new(Box::new(VmSnapshotRule::default()), TrailingBlankLines::Keep)
+}
+
 /// Iterator returned by [`parse`].
 #[derive(Debug, Clone)]
 pub struct Records<'a>(Assembler<'a, VmSnapshotRule>);

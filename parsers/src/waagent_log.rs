@@ -71,6 +71,11 @@ pub fn parse(text: &str) -> Records<'_> {
     Records { inner: Assembler::new(text, WaagentLines::default(), TrailingBlankLines::Trim) }
 }
 
+/// Reads the same records as [`parse`] from bytes pushed in blocks (see [`crate::stream`]).
+pub fn stream() -> crate::stream::RecordStream {
+    crate::stream::RecordStream::new(Box::new(WaagentLines::default()), TrailingBlankLines::Trim)
+}
+
 /// Iterator over the records of a waagent log, returned by [`parse`].
 #[derive(Debug, Clone)]
 pub struct Records<'a> {

@@ -39,6 +39,11 @@ pub fn parse(text: &str) -> Records<'_> {
     Records(Assembler::new(text, agent_header as HeaderFn, TrailingBlankLines::Trim))
 }
 
+/// Reads the same records as [`parse`] from bytes pushed in blocks (see [`crate::stream`]).
+pub fn stream() -> crate::stream::RecordStream {
+    crate::stream::RecordStream::new(Box::new(agent_header as HeaderFn), TrailingBlankLines::Trim)
+}
+
 /// Iterator returned by [`parse`].
 #[derive(Debug, Clone)]
 pub struct Records<'a>(Assembler<'a, HeaderFn>);

@@ -6,12 +6,14 @@ use snaptriage_parsers::{
     SourceTime,
 };
 
+use snaptriage_parsers::stream::TextDamage;
+
 use super::{
     budget_spent, Fault, IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem, Watchdog,
 };
 use crate::facts::version::AgentRole;
 use crate::facts::{ExtensionLogFact, Fact, LogVersionFact};
-use crate::intake::{ArtifactKind, Member};
+use crate::intake::{ArtifactKind, Member, MemberError, ReadBudget};
 use crate::signals::MatchScratch;
 use crate::timeline::observe;
 
@@ -23,61 +25,119 @@ const TIMELINE_CHARS: usize = 300;
 /// the same instant written in two clocks.
 const PAIR_RESIDUAL_SECS: i64 = 120;
 
-/// Parses a log member; returns the inventory detail, or the budget-spent detail when the member's time
-/// budget ran out (what was read before stays in `out`).
+/// Streams a log member through its parser and settles its inventory row. A member refused by a limit
+/// part-way keeps nothing; one stopped by its time budget keeps what was read before.
 pub(super) fn ingest_log(
     member: &Member,
-    text: &str,
     cx: &IngestContext<'_>,
     watchdog: &Watchdog,
     out: &mut MemberOutcome,
-) -> Result<String, Fault> {
-    let mut state = LogScan::new(member, text, cx);
-    let mut stopped;
-    match member.kind {
-        ArtifactKind::WaagentLog => stopped = state.drive(waagent_log::parse(text), watchdog, out),
-        ArtifactKind::VmSnapshotLog => stopped = state.drive(vmsnapshot_log::parse(text), watchdog, out),
-        ArtifactKind::VmSnapshotShellLog => stopped = state.drive(shell_log::parse(text), watchdog, out),
-        ArtifactKind::WaAppAgentLog => stopped = state.drive(waappagent_log::parse(text), watchdog, out),
-        ArtifactKind::Syslog | ArtifactKind::Dmesg => {
-            let reference = cx.year_reference;
-            let year = reference.map(|r| r.year()).or(member.modified_year).unwrap_or(cx.fallback_year);
-            stopped = state.drive(syslog::parse(text, year), watchdog, out);
-            // Dated by the bundle's newest timestamp, a log ending well after it belongs to the year before.
-            let ends_late = |s: &LogScan<'_>| {
-                s.scan
-                    .local_span
-                    .zip(reference)
-                    .is_some_and(|((_, last), r)| last > r + chrono::Duration::days(2))
-            };
-            if stopped.is_none() && ends_late(&state) {
-                state = LogScan::new(member, text, cx);
-                out.signals.clear();
-                out.timeline.clear();
-                stopped = state.drive(syslog::parse(text, year - 1), watchdog, out);
-            }
+) {
+    let mut year = None;
+    if matches!(member.kind, ArtifactKind::Syslog | ArtifactKind::Dmesg) {
+        // Year-less lines are dated from the year of the last line, counted back over the rollovers.
+        let last = cx.year_reference.map(|r| r.year()).or(member.modified_year).unwrap_or(cx.fallback_year);
+        let mut rollovers = syslog::Rollovers::default();
+        let pass = member.stream(cx.limits, &ReadBudget::default(), &mut |chunk| {
+            rollovers.push(chunk);
+            true
+        });
+        if let Err(err) = pass {
+            super::refuse(out, &err);
+            return;
         }
-        _ => stopped = state.drive(generic_log::parse(text), watchdog, out),
+        year = Some((last, rollovers.finish()));
     }
+    let mut read = read_pass(member, cx, watchdog, out, year);
+    // Dated by the bundle's newest timestamp, a log ending well after it belongs to the year before.
+    if let (Some((last, rollovers)), Some(reference), Ok(pass)) = (year, cx.year_reference, &read) {
+        let ends_late =
+            pass.scan.local_span.is_some_and(|(_, end)| end > reference + chrono::Duration::days(2));
+        if pass.stopped.is_none() && ends_late {
+            out.signals.clear();
+            out.timeline.clear();
+            out.facts.clear();
+            read = read_pass(member, cx, watchdog, out, Some((last - 1, rollovers)));
+        }
+    }
+    let pass = match read {
+        Ok(pass) => pass,
+        Err(err) => {
+            super::refuse(out, &err);
+            return;
+        }
+    };
     if member.kind == ArtifactKind::CollectorResults {
-        if let Some((_, last)) = state.scan.utc_span {
+        if let Some((_, last)) = pass.scan.utc_span {
             out.facts.push(Fact::CollectedAt(last.and_utc()));
         }
     }
-    if let Some((t, line)) = state.latest {
-        let (start, len) = state.latest_text;
-        let first = text.get(start..start + len).unwrap_or("");
-        state.scan.last_record = Some((t, line, clip(first, EVIDENCE_CHARS)));
-    }
-    let detail = format!("{} records{}", state.scan.records, state.format_note());
-    let records = state.scan.records;
-    out.scan = Some(state.scan);
-    match stopped {
+    out.entry.bytes = pass.bytes;
+    let detail = format!("{} records{}", pass.scan.records, pass.format_note);
+    let records = pass.scan.records;
+    let result = match pass.stopped {
         None => Ok(detail),
         Some(done) => {
-            Err(Fault::OutOfTime(budget_spent(watchdog.budget(), done, text.len() as u64, records)))
+            Err(Fault::OutOfTime(budget_spent(watchdog.budget(), done, member.declared_size, records)))
         }
+    };
+    out.scan = Some(pass.scan);
+    super::settle(out, result, pass.truncated, &pass.damage, true);
+}
+
+/// What one read of a log member gave.
+struct Pass {
+    scan: SourceScan,
+    format_note: &'static str,
+    damage: TextDamage,
+    truncated: Option<String>,
+    /// Decoded bytes read.
+    bytes: u64,
+    /// Set when the time budget ran out: the bytes the records read so far cover.
+    stopped: Option<u64>,
+}
+
+/// Reads a log member once, start to end, feeding its records to a [`LogScan`]. `year`: the last year and the
+/// rollovers of a year-less log.
+fn read_pass(
+    member: &Member,
+    cx: &IngestContext<'_>,
+    watchdog: &Watchdog,
+    out: &mut MemberOutcome,
+    year: Option<(i32, i32)>,
+) -> Result<Pass, MemberError> {
+    let mut stream = match (member.kind, year) {
+        (ArtifactKind::WaagentLog, _) => waagent_log::stream(),
+        (ArtifactKind::VmSnapshotLog, _) => vmsnapshot_log::stream(),
+        (ArtifactKind::VmSnapshotShellLog, _) => shell_log::stream(),
+        (ArtifactKind::WaAppAgentLog, _) => waappagent_log::stream(),
+        (ArtifactKind::Syslog | ArtifactKind::Dmesg, Some((last, rollovers))) => {
+            syslog::stream(last, rollovers)
+        }
+        _ => generic_log::stream(),
+    };
+    let mut state = LogScan::new(member, cx);
+    let mut stopped = None;
+    let end = member.stream(cx.limits, cx.budget, &mut |chunk| {
+        if watchdog.spent_at(0) {
+            stopped = Some(stream.bytes_done());
+            return false;
+        }
+        stream.push(chunk, &mut |record| state.record(record, out));
+        true
+    })?;
+    if stopped.is_none() {
+        stream.finish(&mut |record| state.record(record, out));
     }
+    state.finish();
+    Ok(Pass {
+        format_note: state.format_note(),
+        scan: state.scan,
+        damage: stream.damage(),
+        truncated: end.truncated,
+        bytes: end.bytes,
+        stopped,
+    })
 }
 
 struct LogScan<'c> {
@@ -88,9 +148,8 @@ struct LogScan<'c> {
     scan_signatures: bool,
     last_time: Option<SourceTime>,
     latest: Option<(SourceTime, u32)>,
-    /// Offset and length (in the text) of the latest record's first line.
-    latest_text: (usize, usize),
-    base: usize,
+    /// The latest record's first line.
+    latest_text: String,
     formats: Vec<LineFormat>,
     path: &'c str,
     /// The last version each handler's prefix named (event echoes name the handler without it).
@@ -98,7 +157,7 @@ struct LogScan<'c> {
 }
 
 impl<'c> LogScan<'c> {
-    fn new(member: &'c Member, text: &str, cx: &'c IngestContext<'c>) -> Self {
+    fn new(member: &'c Member, cx: &'c IngestContext<'c>) -> Self {
         let kind = member.kind;
         LogScan {
             kind,
@@ -110,30 +169,16 @@ impl<'c> LogScan<'c> {
             scan_signatures: cx.signatures.covers(kind),
             last_time: None,
             latest: None,
-            latest_text: (0, 0),
-            base: text.as_ptr() as usize,
+            latest_text: String::new(),
             formats: Vec::new(),
         }
     }
 
-    /// Feeds every record to [`LogScan::record`] until the member's budget is spent; then returns how
-    /// many bytes of the text the records read so far cover.
-    fn drive<'t>(
-        &mut self,
-        records: impl Iterator<Item = LogRecord<'t>>,
-        watchdog: &Watchdog,
-        out: &mut MemberOutcome,
-    ) -> Option<u64> {
-        let mut done = 0usize;
-        for (n, record) in records.enumerate() {
-            if watchdog.spent_at(n as u64) {
-                return Some(done as u64);
-            }
-            let end = (record.raw.as_ptr() as usize).saturating_sub(self.base) + record.raw.len();
-            self.record(record, out);
-            done = done.max(end);
+    /// Closes the read: the latest record becomes the scan's last record.
+    fn finish(&mut self) {
+        if let Some((t, line)) = self.latest {
+            self.scan.last_record = Some((t, line, clip(&self.latest_text, EVIDENCE_CHARS)));
         }
-        None
     }
 
     fn record(&mut self, record: LogRecord<'_>, out: &mut MemberOutcome) {
@@ -151,7 +196,9 @@ impl<'c> LogScan<'c> {
                 _ => Some((t, record.line)),
             };
             if self.latest.is_some_and(|(_, l)| l == record.line) {
-                self.latest_text = (record.raw.as_ptr() as usize - self.base, record.first_line().len());
+                let first = record.raw.lines().next().unwrap_or("");
+                self.latest_text.clear();
+                self.latest_text.push_str(first);
             }
         }
         // Agents 2.2.31 – 2.2.54 echo extension command output zlib-compressed and base64-encoded.
@@ -360,14 +407,13 @@ impl<'c> LogScan<'c> {
         }
     }
 
-    fn format_note(&self) -> String {
-        let basis = match (self.scan.utc_span.is_some(), self.scan.local_span.is_some()) {
+    fn format_note(&self) -> &'static str {
+        match (self.scan.utc_span.is_some(), self.scan.local_span.is_some()) {
             (true, true) => "; UTC and local timestamps",
             (true, false) => "; UTC timestamps",
             (false, true) => "; local timestamps",
             (false, false) => "; no timestamps",
-        };
-        basis.to_string()
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
+use snaptriage_parsers::stream::TextDamage;
 use snaptriage_parsers::{Level, SourceTime};
 
 use crate::facts::Fact;
@@ -179,39 +180,46 @@ pub(crate) fn seconds(d: Duration) -> String {
 
 /// Damage in a text member that its parser read past: said in the inventory detail, so a member read
 /// "in full" never hides what was odd about it. Returns the notes and whether content was lost (a line
-/// clipped, the file ending mid-line) rather than only replaced or skipped. `copied`: decoding `bytes` made
-/// a copy (invalid UTF-8 replaced, or UTF-16).
-fn text_damage(bytes: &[u8], text: &str, copied: bool, line_log: bool) -> (Vec<String>, bool) {
+/// clipped, the file ending mid-line) rather than only replaced or skipped.
+fn damage_notes(damage: &TextDamage, line_log: bool) -> (Vec<String>, bool) {
     let mut notes = Vec::new();
     let mut lost = false;
-    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-    if copied && !utf16 {
-        let replaced = memchr::memmem::find_iter(text.as_bytes(), "\u{FFFD}".as_bytes()).count();
-        notes.push(format!("invalid UTF-8: {replaced} byte sequences replaced with U+FFFD"));
+    if damage.replaced > 0 && !damage.utf16 {
+        notes.push(format!("invalid UTF-8: {} byte sequences replaced with U+FFFD", damage.replaced));
     }
     if !line_log {
         return (notes, lost);
     }
-    let nuls = memchr::memchr_iter(0, text.as_bytes()).count();
-    if nuls > 0 {
-        notes.push(format!("{nuls} NUL bytes (left by a crash or a sparse copy) skipped"));
+    if damage.nuls > 0 {
+        notes.push(format!("{} NUL bytes (left by a crash or a sparse copy) skipped", damage.nuls));
     }
-    let (clipped, first) = snaptriage_parsers::lines::clipped_lines(text);
-    if clipped > 0 {
+    if damage.clipped_lines > 0 {
         lost = true;
         notes.push(format!(
-            "{clipped} lines longer than {} MiB clipped to their first {} MiB (the first at line {})",
+            "{} lines longer than {} MiB clipped to their first {} MiB (the first at line {})",
+            damage.clipped_lines,
             snaptriage_parsers::lines::MAX_LINE_BYTES >> 20,
             snaptriage_parsers::lines::MAX_LINE_BYTES >> 20,
-            first.unwrap_or(0)
+            damage.first_clipped.unwrap_or(0)
         ));
     }
-    let body = text.trim_end_matches('\0');
-    if !body.is_empty() && !body.ends_with('\n') {
+    if damage.ends_mid_line {
         lost = true;
         notes.push("ends mid-line (no final line break): the last record may be cut short".to_string());
     }
     (notes, lost)
+}
+
+/// The damage a whole-text decode of a structured member shows (only replaced UTF-8 is noted for those).
+fn decode_damage(bytes: &[u8], text: &str, copied: bool) -> TextDamage {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    let replaced = match text {
+        t if copied && !utf16 => {
+            memchr::memmem::find_iter(t.as_bytes(), "\u{FFFD}".as_bytes()).count() as u64
+        }
+        _ => 0,
+    };
+    TextDamage { replaced, utf16, ..TextDamage::default() }
 }
 
 /// True for sources whose timestamps carry no year: they are read after the others, so the bundle can date them.
@@ -240,14 +248,14 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         out.entry.detail = "not used by any analysis".into();
         return out;
     }
+    if member.kind.is_line_log() {
+        logs::ingest_log(member, cx, &watchdog, &mut out);
+        return out;
+    }
     let bytes = match member.read(cx.limits, cx.budget) {
         Ok(b) => b,
         Err(err) => {
-            out.entry.status = match err {
-                MemberError::BudgetSpent { .. } => MemberStatus::Skipped,
-                _ => MemberStatus::Failed,
-            };
-            out.entry.detail = err.to_string();
+            refuse(&mut out, &err);
             return out;
         }
     };
@@ -263,16 +271,36 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         return out;
     }
     let text = snaptriage_parsers::lines::decode(&bytes.data);
-    let line_log = member.kind.is_line_log();
-    let result = if line_log {
-        logs::ingest_log(member, &text, cx, &watchdog, &mut out)
-    } else {
-        state::ingest_state(member, &bytes.data, &text, cx, &mut out).map_err(Fault::Unreadable)
+    let result = state::ingest_state(member, &bytes.data, &text, cx, &mut out).map_err(Fault::Unreadable);
+    let damage = decode_damage(&bytes.data, &text, matches!(text, Cow::Owned(_)));
+    settle(&mut out, result, bytes.truncated, &damage, false);
+    out
+}
+
+/// A member refused by a limit (or unreadable from the start): nothing of it is analysed.
+fn refuse(out: &mut MemberOutcome, err: &MemberError) {
+    out.entry.status = match err {
+        MemberError::BudgetSpent { .. } => MemberStatus::Skipped,
+        _ => MemberStatus::Failed,
     };
-    let copied = matches!(text, Cow::Owned(_));
-    let (notes, lost) = text_damage(&bytes.data, &text, copied, line_log);
+    out.entry.detail = err.to_string();
+    out.scan = None;
+    out.signals.clear();
+    out.facts.clear();
+    out.timeline.clear();
+}
+
+/// Sets a member's inventory status and detail from how its parse ended.
+fn settle(
+    out: &mut MemberOutcome,
+    result: Result<String, Fault>,
+    truncated: Option<String>,
+    damage: &TextDamage,
+    line_log: bool,
+) {
+    let (notes, lost) = damage_notes(damage, line_log);
     let notes: String = notes.iter().map(|n| format!("; {n}")).collect();
-    match (result, bytes.truncated) {
+    match (result, truncated) {
         (Ok(detail), None) if !lost => {
             out.entry.status = MemberStatus::Parsed;
             out.entry.detail = format!("{detail}{notes}");
@@ -296,7 +324,6 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
             out.entry.detail = format!("{why} (the records before were analysed){truncated}{notes}");
         }
     }
-    out
 }
 
 /// Why a member's parse did not complete.

@@ -12,7 +12,9 @@ use zip::ZipArchive;
 
 use super::classify::{classify, ArtifactKind};
 use super::path::{classification_path, nest, normalize};
-use super::read::{gunzip, read_limited, read_slice, MemberBytes, MemberError, Meter, ReadBudget};
+use super::read::{
+    gunzip, read_limited, stream_limited, MemberBytes, MemberError, Meter, ReadBudget, StreamEnd,
+};
 use super::zipscan::{self, LocalEntry, ScanEnd};
 use super::{IntakeError, Limits, Listing};
 use crate::inventory::{InventoryEntry, MemberStatus};
@@ -88,61 +90,126 @@ impl Member {
         Ok(out)
     }
 
-    fn read_stored(&self, limits: &Limits, budget: &ReadBudget) -> Result<MemberBytes, MemberError> {
+    /// Streams the member's decoded bytes (archive and gzip layers removed) to `consume` in chunks, under the
+    /// limits, which are checked while the bytes flow; `consume` returns `false` to stop early. Nothing of the
+    /// member is held here beyond one chunk.
+    pub fn stream(
+        &self,
+        limits: &Limits,
+        budget: &ReadBudget,
+        consume: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<StreamEnd, MemberError> {
+        let stored = self.stored_size()?;
+        let gzipped = self.gzipped;
+        let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
+            self.open_stored(meter, &mut |raw| {
+                if gzipped {
+                    consume(&mut flate2::read::MultiGzDecoder::new(raw));
+                } else {
+                    consume(raw);
+                }
+            })
+        };
+        let mut any = false;
+        let end = stream_limited(&open, stored, limits, budget, &mut |chunk| {
+            any = true;
+            consume(chunk)
+        });
+        let end = match end {
+            Ok(end) if gzipped && !any && end.truncated.is_none() && stored > 0 => {
+                return Err(MemberError::Corrupt("gzip stream holds no data".into()))
+            }
+            other => other,
+        };
+        let Some(why) = self.cut() else { return end };
+        match end {
+            Ok(mut end) if end.bytes > 0 => {
+                end.truncated = Some(match end.truncated {
+                    Some(inner) if gzipped => format!("{why}; {inner}"),
+                    _ => format!("{why}; {} bytes read", end.bytes),
+                });
+                Ok(end)
+            }
+            Ok(_) | Err(MemberError::Corrupt(_)) => {
+                Err(MemberError::Corrupt(format!("{why}; nothing readable")))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Why the member's stored bytes stop short of its declared end, when its archive is cut off.
+    fn cut(&self) -> Option<&str> {
+        match &self.source {
+            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } => cut.as_deref(),
+            Source::Zip { .. } | Source::File(_) => None,
+        }
+    }
+
+    /// The member's size in its container (compressed size for a zip entry).
+    fn stored_size(&self) -> Result<u64, MemberError> {
+        Ok(match &self.source {
+            Source::Zip { archive, index, .. } => {
+                archive.by_index_data(*index).map_err(zip_error)?.compressed_size()
+            }
+            Source::ZipLocal { entry, .. } => entry.compressed,
+            Source::Slice { range, .. } => range.len() as u64,
+            Source::File(path) => {
+                std::fs::metadata(path).map(|m| m.len()).map_err(|e| MemberError::Corrupt(e.to_string()))?
+            }
+        })
+    }
+
+    /// Opens the member's stored stream (the zip entry decompressed, the file, the slice), its raw input
+    /// counted by `meter`, and hands it to `consume`.
+    fn open_stored(&self, meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)) -> Result<(), MemberError> {
         match &self.source {
             Source::Zip { archive, data, index } => {
                 let entry = archive.by_index_data(*index).map_err(zip_error)?;
-                let stored = entry.compressed_size();
-                let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
-                    let entry = archive.by_index_data(*index).map_err(zip_error)?;
-                    let mut raw = meter.wrap(Cursor::new(data.clone()));
-                    let mut file = entry.with_reader(&mut raw, ZipReadOptions::new()).map_err(zip_error)?;
-                    consume(&mut file);
-                    Ok(())
-                };
-                read_limited(&open, stored, limits, budget)
+                let mut raw = meter.wrap(Cursor::new(data.clone()));
+                let mut file = entry.with_reader(&mut raw, ZipReadOptions::new()).map_err(zip_error)?;
+                consume(&mut file);
             }
             Source::ZipLocal { data, entry, cut } => {
-                let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
-                    let mut cursor = Cursor::new(data.clone());
-                    cursor.set_position(entry.offset as u64);
-                    let mut raw = meter.wrap(cursor);
-                    let mut options = ZipReadOptions::new();
-                    if entry.descriptor {
-                        options = options
-                            .override_compressed_size(entry.compressed)
-                            .override_uncompressed_size(entry.uncompressed)
-                            .override_crc(entry.crc32);
-                    }
-                    if cut.is_some() {
-                        options = options.ignore_crc32(true);
-                    }
-                    match zip::read::read_zipfile_from_stream_with_options(&mut raw, options) {
-                        Ok(Some(mut file)) => consume(&mut file),
-                        Ok(None) => return Err(MemberError::Corrupt("zip: no local header here".into())),
-                        Err(e) => return Err(zip_error(e)),
-                    }
-                    Ok(())
+                let mut cursor = Cursor::new(data.clone());
+                cursor.set_position(entry.offset as u64);
+                let mut raw = meter.wrap(cursor);
+                let mut options = ZipReadOptions::new();
+                if entry.descriptor {
+                    options = options
+                        .override_compressed_size(entry.compressed)
+                        .override_uncompressed_size(entry.uncompressed)
+                        .override_crc(entry.crc32);
+                }
+                if cut.is_some() {
+                    options = options.ignore_crc32(true);
+                }
+                match zip::read::read_zipfile_from_stream_with_options(&mut raw, options) {
+                    Ok(Some(mut file)) => consume(&mut file),
+                    Ok(None) => return Err(MemberError::Corrupt("zip: no local header here".into())),
+                    Err(e) => return Err(zip_error(e)),
                 };
-                with_cut(read_limited(&open, entry.compressed, limits, budget), cut)
             }
-            Source::Slice { data, range, cut } => {
+            Source::Slice { data, range, .. } => {
                 let bytes = data.as_ref().get(range.clone()).ok_or_else(|| {
                     MemberError::Corrupt("member data lies past the end of its archive".into())
                 })?;
-                with_cut(read_slice(bytes, limits, budget), cut)
+                consume(&mut meter.wrap(bytes));
             }
             Source::File(path) => {
-                let len = std::fs::metadata(path)
-                    .map(|m| m.len())
-                    .map_err(|e| MemberError::Corrupt(e.to_string()))?;
-                let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
-                    let file = std::fs::File::open(path).map_err(|e| MemberError::Corrupt(e.to_string()))?;
-                    consume(&mut meter.wrap(file));
-                    Ok(())
-                };
-                read_limited(&open, len, limits, budget)
+                let file = std::fs::File::open(path).map_err(|e| MemberError::Corrupt(e.to_string()))?;
+                consume(&mut meter.wrap(file));
             }
+        }
+        Ok(())
+    }
+
+    fn read_stored(&self, limits: &Limits, budget: &ReadBudget) -> Result<MemberBytes, MemberError> {
+        let stored = self.stored_size()?;
+        let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| self.open_stored(meter, consume);
+        let read = read_limited(&open, stored, limits, budget);
+        match &self.source {
+            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } => with_cut(read, cut),
+            Source::Zip { .. } | Source::File(_) => read,
         }
     }
 }

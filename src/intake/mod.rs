@@ -18,7 +18,7 @@ use crate::inventory::InventoryEntry;
 pub use classify::{classify, ArtifactKind, Classification};
 pub use container::Member;
 pub use limits::Limits;
-pub use read::{MemberBytes, MemberError, ReadBudget};
+pub use read::{MemberBytes, MemberError, ReadBudget, StreamEnd};
 
 /// Why a bundle could not be opened at all.
 #[derive(Debug, thiserror::Error)]

@@ -138,40 +138,115 @@ struct Pass {
 
 impl Pass {
     fn run(&mut self, reader: &mut dyn Read, meter: &Meter, limits: &Limits, budget: &ReadBudget) {
-        let mut chunk = vec![0u8; CHUNK_BYTES];
-        loop {
-            let n = match reader.read(&mut chunk) {
-                Ok(0) => return,
-                Ok(n) => n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => {
-                    self.error = Some(err);
-                    return;
-                }
-            };
-            self.len += n as u64;
-            if let Err(err) = budget.charge(n as u64, limits) {
-                self.refused = Some(err);
-                return;
-            }
-            if self.len > limits.max_member_bytes {
-                self.refused = Some(MemberError::TooLarge { limit: limits.max_member_bytes });
-                return;
-            }
-            if over_ratio(self.len, meter.get(), limits) {
-                self.refused = Some(MemberError::Bomb { ratio: limits.max_ratio });
-                return;
-            }
-            if !self.spilled {
-                if self.data.len() + n > SPILL_BYTES {
-                    self.spilled = true;
-                    self.data = Vec::new();
+        let data = &mut self.data;
+        let spilled = &mut self.spilled;
+        let flow = flow(reader, meter, limits, budget, &mut |chunk| {
+            if !*spilled {
+                if data.len() + chunk.len() > SPILL_BYTES {
+                    *spilled = true;
+                    *data = Vec::new();
                 } else {
-                    self.data.extend_from_slice(&chunk[..n]);
+                    data.extend_from_slice(chunk);
                 }
             }
+            true
+        });
+        self.len = flow.len;
+        self.error = flow.error;
+        self.refused = flow.refused;
+    }
+}
+
+/// What one pass over a member's decoded stream saw.
+#[derive(Default)]
+struct Flow {
+    /// Bytes produced.
+    len: u64,
+    /// The decoder's error, if the stream broke.
+    error: Option<io::Error>,
+    /// A limit crossed.
+    refused: Option<MemberError>,
+    /// The consumer asked to stop.
+    stopped: bool,
+}
+
+/// Reads `reader` to its end (or until `consume` returns `false`) in [`CHUNK_BYTES`] chunks, checking the
+/// per-member, total and ratio limits before each chunk is handed on.
+fn flow(
+    reader: &mut dyn Read,
+    meter: &Meter,
+    limits: &Limits,
+    budget: &ReadBudget,
+    consume: &mut dyn FnMut(&[u8]) -> bool,
+) -> Flow {
+    let mut out = Flow::default();
+    let mut chunk = vec![0u8; CHUNK_BYTES];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return out,
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => {
+                out.error = Some(err);
+                return out;
+            }
+        };
+        out.len += n as u64;
+        if let Err(err) = budget.charge(n as u64, limits) {
+            out.refused = Some(err);
+            return out;
+        }
+        if out.len > limits.max_member_bytes {
+            out.refused = Some(MemberError::TooLarge { limit: limits.max_member_bytes });
+            return out;
+        }
+        if over_ratio(out.len, meter.get(), limits) {
+            out.refused = Some(MemberError::Bomb { ratio: limits.max_ratio });
+            return out;
+        }
+        if !consume(&chunk[..n]) {
+            out.stopped = true;
+            return out;
         }
     }
+}
+
+/// How a streamed member ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamEnd {
+    /// Decoded bytes handed to the consumer.
+    pub bytes: u64,
+    /// Set when the member broke part-way: the bytes before the fault were handed on.
+    pub truncated: Option<String>,
+    /// The consumer stopped the stream before its end.
+    pub stopped: bool,
+}
+
+/// Streams the member `open` gives to `consume`, a chunk at a time, under the limits. A limit crossed part-way
+/// is an error even though chunks were already handed on: the caller drops what it made of them. A decode error
+/// after some output keeps that output and reports it.
+pub(crate) fn stream_limited(
+    open: &Open<'_>,
+    stored: u64,
+    limits: &Limits,
+    budget: &ReadBudget,
+    consume: &mut dyn FnMut(&[u8]) -> bool,
+) -> Result<StreamEnd, MemberError> {
+    let meter = Meter::default();
+    let mut seen = Flow::default();
+    open(&meter, &mut |reader| seen = flow(reader, &meter, limits, budget, consume))?;
+    if let Some(refusal) = seen.refused {
+        return Err(refusal);
+    }
+    if !seen.stopped && over_ratio(seen.len, stored, limits) {
+        return Err(MemberError::Bomb { ratio: limits.max_ratio });
+    }
+    let truncated = match seen.error {
+        None => None,
+        Some(err) if seen.len == 0 => return Err(MemberError::Corrupt(describe_io(&err))),
+        Some(err) => Some(format!("{} after {} bytes", describe_io(&err), seen.len)),
+    };
+    Ok(StreamEnd { bytes: seen.len, truncated, stopped: seen.stopped })
 }
 
 fn over_ratio(out: u64, compressed: u64, limits: &Limits) -> bool {
@@ -212,19 +287,6 @@ pub(crate) fn read_limited(
         Some(err) => Some(format!("{} after {} bytes", describe_io(&err), pass.data.len())),
     };
     Ok(MemberBytes { data: pass.data, truncated })
-}
-
-/// Reads bytes already in memory (a tar member, a plain file's bytes) under the limits.
-pub(crate) fn read_slice(
-    bytes: &[u8],
-    limits: &Limits,
-    budget: &ReadBudget,
-) -> Result<MemberBytes, MemberError> {
-    let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| {
-        consume(&mut meter.wrap(bytes));
-        Ok(())
-    };
-    read_limited(&open, bytes.len() as u64, limits, budget)
 }
 
 /// Decompresses a gzip stream (all concatenated members) under the limits.

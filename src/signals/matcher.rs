@@ -21,6 +21,10 @@ pub struct RecordMatch {
 pub struct SignatureSet {
     signatures: Vec<Signature>,
     automaton: AhoCorasick,
+    /// One literal each signature cannot match without (its longest `all` literal, else all of its `any`
+    /// literals): a record none of these hit is matched by no literal signature, so the walk that records
+    /// every literal's position runs only on the few records this finds something in.
+    triggers: AhoCorasick,
     /// For each signature: literal ids of its `all`, `any` and `none` lists.
     literal_ids: Vec<LiteralIds>,
     literal_count: usize,
@@ -62,13 +66,39 @@ impl SignatureSet {
             .match_kind(MatchKind::Standard)
             .build(&literals)
             .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton builds"));
+        let mut trigger_literals: Vec<String> = Vec::new();
+        for s in &signatures {
+            let needed: Vec<&String> = match s.all.iter().max_by_key(|l| l.len()) {
+                Some(longest) => vec![longest],
+                None => s.any.iter().collect(),
+            };
+            for lit in needed {
+                let lower = lit.to_ascii_lowercase();
+                if !trigger_literals.contains(&lower) {
+                    trigger_literals.push(lower);
+                }
+            }
+        }
+        let triggers = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&trigger_literals)
+            .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton builds"));
         let regex_only = literal_ids
             .iter()
             .enumerate()
             .filter(|(_, ids): &(usize, &LiteralIds)| ids.all.is_empty() && ids.any.is_empty())
             .map(|(i, _)| i)
             .collect();
-        SignatureSet { signatures, automaton, literal_ids, literal_count: literals.len(), regex_only }
+        SignatureSet {
+            signatures,
+            automaton,
+            triggers,
+            literal_ids,
+            literal_count: literals.len(),
+            regex_only,
+        }
     }
 
     /// The signatures, in set order.
@@ -115,9 +145,9 @@ impl SignatureSet {
         scratch: &mut MatchScratch,
     ) -> Vec<RecordMatch> {
         scratch.reset(self.literal_count);
-        // A cheap yes/no pass first (it can use the automaton's prefilters); the overlapping walk that records
-        // every literal's position runs only on the few records that hit something.
-        let hit = self.literal_count > 0 && self.automaton.is_match(text);
+        // A cheap yes/no pass over the trigger literals first; the overlapping walk that records every
+        // literal's position runs only on the few records that hit one.
+        let hit = self.literal_count > 0 && self.triggers.is_match(text);
         for m in self.automaton.find_overlapping_iter(if hit { text } else { "" }) {
             let id = m.pattern().as_usize();
             if scratch.first[id].is_none() {

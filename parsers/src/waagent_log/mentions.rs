@@ -64,6 +64,9 @@ pub struct VersionMention<'a> {
 /// The agent versions a message names (see the module table), in the order written.
 pub fn version_mentions(message: &str) -> Vec<VersionMention<'_>> {
     let mut out = Vec::new();
+    if !mentions_a_version_marker(message) {
+        return out;
+    }
     use VersionRole::*;
     if let Some(at) = message.find(" is running as the goal state agent") {
         let auto = auto_update_field(&message[at..]);
@@ -139,6 +142,38 @@ pub fn version_mentions(message: &str) -> Vec<VersionMention<'_>> {
         push(&mut out, agent_before(&message[..at]), Daemon, None);
     }
     out
+}
+
+/// Every phrase [`version_mentions`] looks for: a message with none of them names no version (one scan
+/// instead of a search per phrase, on every line of a log).
+const VERSION_MARKERS: &[&str] = &[
+    " is running as the goal state agent",
+    " running as process ",
+    "(Goal State Agent version ",
+    "Goal state agent: ",
+    " launched with command ",
+    " discovered ",
+    " is reverting to the installed agent -- exiting",
+    " is an orphan -- exiting",
+    "Goal state agent ",
+    "Current Agent ",
+    " upgrade WALinuxAgent-",
+    "Agent upgrade discovered, updating to ",
+    "Determined Agent ",
+    "Azure Linux Agent Version:",
+    "Installed Agent ",
+    " running on ",
+];
+
+fn mentions_a_version_marker(message: &str) -> bool {
+    static MARKERS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    MARKERS
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::new(VERSION_MARKERS).unwrap_or_else(|_| {
+                aho_corasick::AhoCorasick::new([" running on "]).expect("one literal builds")
+            })
+        })
+        .is_match(message)
 }
 
 fn push<'a>(
