@@ -40,7 +40,14 @@ pub struct Options {
     /// Wall time one member may take to read and analyse ([`DEFAULT_MEMBER_BUDGET`] when `None`). A member
     /// over it is stopped, reported `failed` with how far it got, and the run goes on with the others.
     pub member_budget: Option<Duration>,
+    /// Log members expected to hold at least this many bytes of text are read as a pipeline: one thread reads
+    /// and parses, the thread pool tags the records ([`DEFAULT_PIPELINE_BYTES`] when `None`; `Some(u64::MAX)`
+    /// reads every member on one thread).
+    pub pipeline_bytes: Option<u64>,
 }
+
+/// Log members from this size on are read as a pipeline unless [`Options::pipeline_bytes`] says otherwise.
+pub const DEFAULT_PIPELINE_BYTES: u64 = 8 << 20;
 
 /// The time budget of one member unless [`Options::member_budget`] says otherwise.
 pub const DEFAULT_MEMBER_BUDGET: Duration = Duration::from_secs(60);
@@ -170,6 +177,7 @@ fn run(
         signatures,
         keep_timeline: opts.keep_timeline,
         member_budget: opts.member_budget.unwrap_or(DEFAULT_MEMBER_BUDGET),
+        pipeline_bytes: opts.pipeline_bytes.unwrap_or(DEFAULT_PIPELINE_BYTES),
         fallback_year: Utc::now().year(),
         year_reference: None,
     };

@@ -34,6 +34,8 @@ pub struct IngestContext<'a> {
     pub keep_timeline: bool,
     /// Wall time one member may take (see [`crate::Options::member_budget`]).
     pub member_budget: Duration,
+    /// Log members expected to hold at least this many bytes are read as a pipeline.
+    pub pipeline_bytes: u64,
     /// Year for year-less timestamps when nothing better is known.
     pub fallback_year: i32,
     /// The newest timestamp other sources of the bundle showed (dates year-less syslog lines).

@@ -1,0 +1,316 @@
+//! The part of reading a log that runs on any thread: signature matching, record details and the facts a
+//! record states, batch by batch. What depends on the records before (a handler's last named version) is
+//! left for the in-order merge.
+
+use snaptriage_parsers::{waagent_log, LogRecord, SourceTime};
+
+use super::super::{IngestContext, RawSignal, TimelineItem};
+use super::batch::Batch;
+use super::{clip, EVIDENCE_CHARS};
+use crate::facts::version::AgentRole;
+use crate::facts::{ExtensionLogFact, Fact, LogVersionFact};
+use crate::intake::{ArtifactKind, Member};
+use crate::signals::MatchScratch;
+
+/// Longest timeline text kept.
+const TIMELINE_CHARS: usize = 300;
+
+/// A fact as a record states it; an extension's activity may still need the handler version an earlier
+/// record named.
+#[derive(Debug)]
+pub(super) enum PendingFact {
+    /// Complete.
+    Ready(Fact),
+    /// An extension handler's activity (its version, when the record does not name it, comes from the last
+    /// record that did).
+    Activity(ExtensionLogFact),
+}
+
+/// What a batch's records gave, in record order.
+#[derive(Debug, Default)]
+pub(super) struct Tagged {
+    pub(super) signals: Vec<RawSignal>,
+    pub(super) facts: Vec<PendingFact>,
+    pub(super) timeline: Vec<TimelineItem>,
+}
+
+/// Tags the records of one member; shared by the threads tagging its batches.
+pub(super) struct Tagger<'c> {
+    kind: ArtifactKind,
+    cx: &'c IngestContext<'c>,
+    path: &'c str,
+    scan_signatures: bool,
+}
+
+impl<'c> Tagger<'c> {
+    pub(super) fn new(member: &'c Member, cx: &'c IngestContext<'c>) -> Self {
+        Tagger {
+            kind: member.kind,
+            cx,
+            path: member.path.as_str(),
+            scan_signatures: cx.signatures.covers(member.kind),
+        }
+    }
+
+    /// Tags every record of a batch.
+    pub(super) fn run(&self, batch: &Batch) -> Tagged {
+        let mut out = Tagged::default();
+        let mut scratch = MatchScratch::default();
+        for (record, time) in batch.records() {
+            self.record(&record, time, &mut scratch, &mut out);
+        }
+        out
+    }
+
+    fn record(
+        &self,
+        record: &LogRecord<'_>,
+        time: Option<SourceTime>,
+        scratch: &mut MatchScratch,
+        out: &mut Tagged,
+    ) {
+        // Agents 2.2.31 – 2.2.54 echo extension command output zlib-compressed and base64-encoded.
+        let decoded = match self.kind {
+            ArtifactKind::WaagentLog => waagent_log::decoded_event_message(record.message),
+            _ => None,
+        };
+        match self.kind {
+            ArtifactKind::WaagentLog => self.waagent_facts(record, decoded.as_deref(), out),
+            ArtifactKind::WaAppAgentLog => self.windows_agent_facts(record, out),
+            _ => {}
+        }
+        if self.scan_signatures {
+            self.tag(record, time, decoded.as_deref(), scratch, out);
+        }
+        if self.cx.keep_timeline {
+            out.timeline.push(TimelineItem {
+                line: Some(record.line),
+                record_id: None,
+                time,
+                level: record.level,
+                text: clip(record.first_line(), TIMELINE_CHARS),
+            });
+        }
+    }
+
+    fn tag(
+        &self,
+        record: &LogRecord<'_>,
+        time: Option<SourceTime>,
+        decoded: Option<&str>,
+        scratch: &mut MatchScratch,
+        out: &mut Tagged,
+    ) {
+        // The matcher sees the record as written, then the decoded message on lines of its own; evidence in
+        // the decoded part points at the record's first line and shows the decoded line.
+        let joined;
+        let hay = match decoded {
+            Some(d) => {
+                joined = format!("{}\n{d}", record.raw);
+                joined.as_str()
+            }
+            None => record.raw,
+        };
+        let matches = self.cx.signatures.match_text(self.kind, hay, scratch);
+        // What the record states (HTTP status, errno, attempts) is read once, for all of its signals.
+        let mut details = None;
+        for m in matches {
+            let (line, text) = if m.offset > record.raw.len() {
+                (record.line, decoded_line(hay, m.offset))
+            } else {
+                evidence_line(record, m.offset)
+            };
+            let about_backup = mentions_backup(hay);
+            let head = if line == record.line && m.offset <= record.raw.len() {
+                String::new()
+            } else {
+                clip(record.raw.lines().next().unwrap_or(""), 300)
+            };
+            let sig = &self.cx.signatures.signatures()[m.signature];
+            let mut captures = m.captures;
+            let details = details.get_or_insert_with(|| crate::signals::enrich::record_details(hay));
+            crate::signals::enrich::fill_missing(&mut captures, details);
+            out.signals.push(RawSignal {
+                signal: sig.signal.clone(),
+                signature: m.signature,
+                line: Some(line),
+                record_id: None,
+                time,
+                level: record.level,
+                prefix: record.prefix.map(str::to_string),
+                text,
+                head,
+                about_backup,
+                captures,
+            });
+        }
+    }
+
+    /// Versions, the distribution and extension activity a waagent record names.
+    fn waagent_facts(&self, record: &LogRecord<'_>, decoded: Option<&str>, out: &mut Tagged) {
+        let first = record.first_line();
+        for m in waagent_log::version_mentions(first) {
+            let role = match m.role {
+                waagent_log::VersionRole::Daemon => AgentRole::Daemon,
+                waagent_log::VersionRole::GoalState => AgentRole::GoalState,
+                // Found or downloaded, not yet seen running: not the version that runs extensions.
+                waagent_log::VersionRole::Update => continue,
+            };
+            out.facts.push(PendingFact::Ready(Fact::LogVersion(LogVersionFact {
+                path: self.path.to_string(),
+                line: record.line,
+                version: m.version.to_string(),
+                role,
+                time: record.time,
+                auto_update: m.auto_update,
+                text: clip(first, EVIDENCE_CHARS),
+            })));
+        }
+        // Only the agent's own lines (a level, no extension prefix) name the distribution.
+        let agent_line = record.level != snaptriage_parsers::Level::Unknown
+            && record.prefix.is_none_or(|p| waagent_log::extension_prefix(p).is_none());
+        if agent_line {
+            if let Some((name, version)) = waagent_log::os_mention(first) {
+                out.facts.push(PendingFact::Ready(Fact::LogOs(
+                    format!("{name} {version}").trim_end().to_string(),
+                )));
+            }
+        }
+        let Some(a) = waagent_log::extension_activity(record.prefix, record.level, record.message, decoded)
+        else {
+            return;
+        };
+        let version = a.version.map(str::to_string);
+        use waagent_log::ActivityOutcome::*;
+        let status = match a.outcome {
+            Targeted => None,
+            Started => Some("transitioning"),
+            Succeeded => Some("success"),
+            Failed => Some("error"),
+        };
+        out.facts.push(PendingFact::Activity(ExtensionLogFact {
+            path: self.path.to_string(),
+            line: record.line,
+            handler: a.name.to_string(),
+            version,
+            op: a.op.map(str::to_string),
+            status: status.map(str::to_string),
+            code: a.code,
+            message: clip(a.message, EVIDENCE_CHARS),
+            time: record.time,
+            at: None,
+        }));
+    }
+
+    /// The Windows agent's version (`WindowsAzureGuestAgent starting. Version 2.7.41491.949`, or its
+    /// `GuestAgent_<version>_<stamp>` install folder in a path) and the plugin versions it names
+    /// (`Getting plugin locations for plugin '<name>'. Current Version: '<a>', Requested Version: '<b>'`).
+    fn windows_agent_facts(&self, record: &LogRecord<'_>, out: &mut Tagged) {
+        let first = record.first_line();
+        for version in windows_agent_versions(first) {
+            out.facts.push(PendingFact::Ready(Fact::LogVersion(LogVersionFact {
+                path: self.path.to_string(),
+                line: record.line,
+                version: version.to_string(),
+                role: AgentRole::GoalState,
+                time: record.time,
+                auto_update: None,
+                text: clip(first, EVIDENCE_CHARS),
+            })));
+        }
+        if let Some((name, version)) = windows_plugin_version(first) {
+            out.facts.push(PendingFact::Ready(Fact::ExtensionLog(ExtensionLogFact {
+                path: self.path.to_string(),
+                line: record.line,
+                handler: name.to_string(),
+                version: Some(version.to_string()),
+                op: None,
+                status: None,
+                code: None,
+                message: clip(first, EVIDENCE_CHARS),
+                time: record.time,
+                at: None,
+            })));
+        }
+    }
+}
+
+/// True when a record names the backup extension (`Microsoft.Azure.RecoveryServices.VMSnapshot[Linux]`).
+fn mentions_backup(raw: &str) -> bool {
+    memchr::memmem::find(raw.as_bytes(), b"RecoveryServices.VMSnapshot").is_some()
+        || memchr::memmem::find(raw.as_bytes(), b"RecoveryServices_VMSnapshot").is_some()
+}
+
+/// The line of `hay` holding `offset` (a match inside a decoded message appended to the record).
+fn decoded_line(hay: &str, offset: usize) -> String {
+    let offset = offset.min(hay.len());
+    let start = hay.get(..offset).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
+    let end = hay.get(start..).and_then(|r| r.find('\n')).map_or(hay.len(), |i| start + i);
+    clip(hay.get(start..end).unwrap_or("").trim_end_matches('\r').trim(), EVIDENCE_CHARS)
+}
+
+/// Windows agent versions a WaAppAgent line names.
+fn windows_agent_versions(message: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for starting in ["WindowsAzureGuestAgent starting. Version ", "WaAppAgent starting. Version "] {
+        if let Some(v) = message.find(starting).and_then(|i| dotted_at(&message[i + starting.len()..])) {
+            out.push(v);
+        }
+    }
+    let mut rest = message;
+    while let Some(i) = rest.find("GuestAgent_") {
+        rest = &rest[i + "GuestAgent_".len()..];
+        if let Some(v) =
+            dotted_at(rest).filter(|v| rest[v.len()..].starts_with('_') && v.matches('.').count() == 3)
+        {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// `Getting plugin locations for plugin '<name>'. Current Version: '<a>', Requested Version: '<b>'`: the
+/// plugin and the version requested.
+fn windows_plugin_version(message: &str) -> Option<(&str, &str)> {
+    let rest = message.split_once("Getting plugin locations for plugin '")?.1;
+    let (name, rest) = rest.split_once('\'')?;
+    let requested = rest.split_once("Requested Version: '")?.1;
+    let version = dotted_at(requested)?;
+    (!name.is_empty() && requested[version.len()..].starts_with('\'')).then_some((name, version))
+}
+
+/// The dotted number (two parts or more) at the start of `s`.
+fn dotted_at(s: &str) -> Option<&str> {
+    let end = s.bytes().position(|b| !(b.is_ascii_digit() || b == b'.')).unwrap_or(s.len());
+    let v = s[..end].trim_end_matches('.');
+    let ok = v.contains('.') && v.split('.').all(|p| !p.is_empty());
+    ok.then_some(v)
+}
+
+/// The physical line (number and text) of a record where a match starts.
+fn evidence_line(record: &LogRecord<'_>, offset: usize) -> (u32, String) {
+    let raw = record.raw;
+    let offset = offset.min(raw.len());
+    let before = raw.get(..offset).unwrap_or(raw);
+    let newlines = memchr::memchr_iter(b'\n', before.as_bytes()).count() as u32;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let end = raw[start..].find('\n').map_or(raw.len(), |i| start + i);
+    let line = raw[start..end].trim_end_matches('\r').trim();
+    (record.line.saturating_add(newlines), clip(line, EVIDENCE_CHARS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_line_points_into_continuations() {
+        let text = "2024-01-01T00:00:00.000000Z ERROR ExtHandler ExtHandler Event: x\n[stderr]\nNo module named 'imp'\n";
+        let rec = snaptriage_parsers::waagent_log::parse(text).next().unwrap();
+        let at = rec.raw.find("No module").unwrap();
+        assert_eq!(evidence_line(&rec, at), (3, "No module named 'imp'".to_string()));
+        assert_eq!(evidence_line(&rec, 5).0, 1);
+    }
+}
