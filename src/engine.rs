@@ -17,6 +17,7 @@ use crate::facts::{AgentVersion, Facts, FactsReport, SourceClock};
 use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
 use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
+use crate::progress::Progress;
 use crate::report::{
     sort_findings, BundleInfo, Coverage, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION,
 };
@@ -44,6 +45,8 @@ pub struct Options {
     /// and parses, the thread pool tags the records ([`DEFAULT_PIPELINE_BYTES`] when `None`; `Some(u64::MAX)`
     /// reads every member on one thread).
     pub pipeline_bytes: Option<u64>,
+    /// Updated with the bytes read as the analysis goes (for a progress bar).
+    pub progress: Option<Arc<Progress>>,
 }
 
 /// Log members from this size on are read as a pipeline unless [`Options::pipeline_bytes`] says otherwise.
@@ -178,9 +181,14 @@ fn run(
         keep_timeline: opts.keep_timeline,
         member_budget: opts.member_budget.unwrap_or(DEFAULT_MEMBER_BUDGET),
         pipeline_bytes: opts.pipeline_bytes.unwrap_or(DEFAULT_PIPELINE_BYTES),
+        progress: opts.progress.as_deref(),
         fallback_year: Utc::now().year(),
         year_reference: None,
     };
+    if let Some(progress) = &opts.progress {
+        let expected = listing.members.iter().map(|m| m.expected_bytes()).sum();
+        progress.plan(listing.members.len() as u64, expected);
+    }
     // Year-less logs (syslog) are read last, dated by the newest timestamp the other sources show.
     let (later, first): (Vec<_>, Vec<_>) =
         listing.members.iter().enumerate().partition(|(_, m)| needs_year(m.kind));

@@ -36,6 +36,8 @@ pub struct IngestContext<'a> {
     pub member_budget: Duration,
     /// Log members expected to hold at least this many bytes are read as a pipeline.
     pub pipeline_bytes: u64,
+    /// Where to count the bytes read, when the caller shows progress.
+    pub progress: Option<&'a crate::progress::Progress>,
     /// Year for year-less timestamps when nothing better is known.
     pub fallback_year: i32,
     /// The newest timestamp other sources of the bundle showed (dates year-less syslog lines).
@@ -231,6 +233,14 @@ pub fn needs_year(kind: ArtifactKind) -> bool {
 
 /// Reads and parses one member. Never fails: a fault becomes the inventory row's status and detail.
 pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
+    let out = read_member(member, cx);
+    if let Some(progress) = cx.progress {
+        progress.member_done();
+    }
+    out
+}
+
+fn read_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
     let watchdog = Watchdog::start(cx.member_budget);
     let mut out = MemberOutcome {
         entry: InventoryEntry {
@@ -262,6 +272,9 @@ pub fn ingest_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         }
     };
     out.entry.bytes = bytes.data.len() as u64;
+    if let Some(progress) = cx.progress {
+        progress.advance(out.entry.bytes);
+    }
     if member.kind == ArtifactKind::Evtx {
         let result = events::ingest_evtx(bytes.data, cx, &watchdog, &mut out);
         let truncated = bytes.truncated.map(|why| (false, why));

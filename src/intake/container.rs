@@ -90,6 +90,12 @@ impl Member {
         Ok(out)
     }
 
+    /// The decoded size to expect: the declared size, or a typical ten times the stored size of a gzipped
+    /// log (for planning and progress only; limits are checked on the real bytes).
+    pub fn expected_bytes(&self) -> u64 {
+        self.declared_size.saturating_mul(if self.gzipped { 10 } else { 1 })
+    }
+
     /// Streams the member's decoded bytes (archive and gzip layers removed) to `consume` in chunks, under the
     /// limits, which are checked while the bytes flow; `consume` returns `false` to stop early. Nothing of the
     /// member is held here beyond one chunk.

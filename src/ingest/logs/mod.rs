@@ -127,7 +127,7 @@ fn read_pass(
 ) -> Result<Pass, MemberError> {
     let tagger = Tagger::new(member, cx);
     let mut merge = Merge::default();
-    let expected = member.declared_size.saturating_mul(if member.gzipped { 10 } else { 1 });
+    let expected = member.expected_bytes();
     let read = if expected >= cx.pipeline_bytes && rayon::current_num_threads() > 1 {
         std::thread::scope(|scope| {
             let (send, receive) = sync_channel::<Batch>(BATCHES_QUEUED);
@@ -187,6 +187,9 @@ fn read_records(
         if watchdog.spent_at(0) {
             stopped = Some(stream.bytes_done());
             return false;
+        }
+        if let Some(progress) = cx.progress {
+            progress.advance(chunk.len() as u64);
         }
         stream.push(chunk, &mut |record| collect(record, &mut batch));
         if batch.is_full() {
