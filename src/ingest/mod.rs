@@ -349,3 +349,26 @@ pub(crate) enum Fault {
     /// The time budget ran out (the detail from [`budget_spent`]).
     OutOfTime(String),
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// An outcome with nothing in it yet.
+    pub(crate) fn empty_outcome() -> MemberOutcome {
+        MemberOutcome {
+            entry: InventoryEntry {
+                path: "var/log/waagent.log".into(),
+                kind: ArtifactKind::WaagentLog.name(),
+                bytes: 0,
+                status: MemberStatus::Skipped,
+                detail: String::new(),
+            },
+            kind: ArtifactKind::WaagentLog,
+            scan: None,
+            signals: Vec::new(),
+            facts: Vec::new(),
+            timeline: Vec::new(),
+        }
+    }
+}

@@ -67,6 +67,8 @@ struct RawSignature {
     family: Option<String>,
     versions: Option<String>,
     #[serde(default)]
+    periodic: bool,
+    #[serde(default)]
     template: Vec<RawTemplate>,
 }
 
@@ -125,6 +127,7 @@ pub fn load_signatures(origin: &str, text: &str) -> Result<Vec<Signature>, Signa
             event_ids: s.event_ids,
             family: s.family,
             versions: s.versions,
+            periodic: s.periodic,
             templates: s
                 .template
                 .into_iter()

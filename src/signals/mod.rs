@@ -43,9 +43,16 @@ pub struct Signature {
     pub family: Option<String>,
     /// The agent versions whose code writes the messages it matches (`2.2.0 - 2.15.0.1`).
     pub versions: Option<String>,
+    /// It tags routine, recurring records (heartbeats, fetched goal states): per member only the earliest and
+    /// latest [`PERIODIC_TEXT_KEPT`] of its signals keep their text; the others keep when, where and their
+    /// captures, which is all the diagnoses read of them.
+    pub periodic: bool,
     /// The message templates it is meant to match, as the agent's code writes them.
     pub templates: Vec<MessageTemplate>,
 }
+
+/// Signals of a periodic signature that keep their text, at each end of a member (see [`Signature::periodic`]).
+pub const PERIODIC_TEXT_KEPT: usize = 16;
 
 /// One message as a version range of the agent writes it: the catalog behind a signature.
 #[derive(Debug, Clone)]

@@ -10,6 +10,7 @@ mod batch;
 mod clock;
 mod tagger;
 
+use std::collections::VecDeque;
 use std::sync::mpsc::sync_channel;
 
 use chrono::Datelike;
@@ -17,9 +18,10 @@ use rayon::prelude::*;
 use snaptriage_parsers::stream::{RecordStream, TextDamage};
 use snaptriage_parsers::{generic_log, shell_log, syslog, vmsnapshot_log, waagent_log, waappagent_log};
 
-use super::{budget_spent, Fault, IngestContext, MemberOutcome, SourceScan, Watchdog};
+use super::{budget_spent, Fault, IngestContext, MemberOutcome, RawSignal, SourceScan, Watchdog};
 use crate::facts::Fact;
 use crate::intake::{ArtifactKind, Member, MemberError, ReadBudget, StreamEnd};
+use crate::signals::{SignatureSet, PERIODIC_TEXT_KEPT};
 use batch::Batch;
 use clock::ClockScan;
 use tagger::{PendingFact, Tagged, Tagger};
@@ -126,7 +128,7 @@ fn read_pass(
     year: Option<(i32, i32)>,
 ) -> Result<Pass, MemberError> {
     let tagger = Tagger::new(member, cx);
-    let mut merge = Merge::default();
+    let mut merge = Merge::new(cx.signatures);
     let expected = member.expected_bytes();
     let read = if expected >= cx.pipeline_bytes && rayon::current_num_threads() > 1 {
         std::thread::scope(|scope| {
@@ -214,15 +216,29 @@ fn read_records(
 }
 
 /// Merges tagged batches into the member's outcome, in file order.
-#[derive(Default)]
-struct Merge {
+struct Merge<'c> {
+    signatures: &'c SignatureSet,
     /// The last version each handler's prefix named (event echoes name the handler without it).
     handler_versions: std::collections::HashMap<String, String>,
+    /// Per periodic signature: how many of its signals were kept, and where the latest ones that still hold
+    /// their text are.
+    periodic: std::collections::HashMap<usize, (usize, VecDeque<usize>)>,
 }
 
-impl Merge {
+impl<'c> Merge<'c> {
+    fn new(signatures: &'c SignatureSet) -> Self {
+        Merge { signatures, handler_versions: Default::default(), periodic: Default::default() }
+    }
+
     fn absorb(&mut self, tagged: Tagged, out: &mut MemberOutcome) {
-        out.signals.extend(tagged.signals);
+        for signal in tagged.signals {
+            let index = out.signals.len();
+            let signature = signal.signature;
+            out.signals.push(signal);
+            if self.signatures.signatures().get(signature).is_some_and(|s| s.periodic) {
+                self.bound_text(signature, index, &mut out.signals);
+            }
+        }
         out.timeline.extend(tagged.timeline);
         for fact in tagged.facts {
             match fact {
@@ -242,6 +258,75 @@ impl Merge {
     }
 }
 
+impl Merge<'_> {
+    /// Keeps the text of a periodic signature's earliest and latest [`PERIODIC_TEXT_KEPT`] signals only: the
+    /// one just kept at `index` may push an older one out of the latest.
+    fn bound_text(&mut self, signature: usize, index: usize, signals: &mut [RawSignal]) {
+        let (seen, latest) = self.periodic.entry(signature).or_default();
+        *seen += 1;
+        if *seen <= PERIODIC_TEXT_KEPT {
+            return;
+        }
+        latest.push_back(index);
+        if latest.len() > PERIODIC_TEXT_KEPT {
+            if let Some(old) = latest.pop_front().and_then(|i| signals.get_mut(i)) {
+                old.text = String::new();
+                old.head = String::new();
+                old.prefix = None;
+            }
+        }
+    }
+}
+
 fn clip(text: &str, max: usize) -> String {
     crate::facts::clip(text, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signals::Captures;
+    use snaptriage_parsers::Level;
+
+    fn signal(signature: usize, n: usize) -> RawSignal {
+        let mut captures = Captures::new();
+        captures.insert("gs_errors".into(), n.to_string());
+        RawSignal {
+            signal: "agent.heartbeat".into(),
+            signature,
+            line: Some(n as u32),
+            record_id: None,
+            time: None,
+            level: Level::Info,
+            prefix: Some("ExtHandler".into()),
+            text: format!("heartbeat {n}"),
+            head: String::new(),
+            about_backup: false,
+            captures,
+        }
+    }
+
+    #[test]
+    fn periodic_signals_keep_text_only_at_both_ends_and_keep_everything_else() {
+        let set = crate::engine::signature_set(&[]).unwrap();
+        let periodic = set.signatures().iter().position(|s| s.periodic).unwrap();
+        let other = set.signatures().iter().position(|s| !s.periodic).unwrap();
+        let mut merge = Merge::new(&set);
+        let mut out = crate::ingest::tests::empty_outcome();
+        for n in 0..100 {
+            let tagged = Tagged { signals: vec![signal(periodic, n), signal(other, n)], ..Tagged::default() };
+            merge.absorb(tagged, &mut out);
+        }
+        let texts: Vec<usize> = out
+            .signals
+            .iter()
+            .filter(|s| s.signature == periodic && !s.text.is_empty())
+            .filter_map(|s| s.line.map(|l| l as usize))
+            .collect();
+        let expected: Vec<usize> = (0..PERIODIC_TEXT_KEPT).chain(100 - PERIODIC_TEXT_KEPT..100).collect();
+        assert_eq!(texts, expected);
+        assert_eq!(out.signals.len(), 200, "every signal is kept");
+        assert!(out.signals.iter().all(|s| s.captures.contains_key("gs_errors")));
+        assert!(out.signals.iter().filter(|s| s.signature == other).all(|s| !s.text.is_empty()));
+    }
 }
