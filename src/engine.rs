@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Datelike, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use snaptriage_parsers::SourceTime;
 
 use crate::catalog::Catalog;
@@ -130,44 +129,20 @@ fn signatures_for(extra: &[(String, String)]) -> Result<std::sync::Arc<Signature
 pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, AnalyzeError> {
     let started = Instant::now();
     let signatures = signatures_for(&opts.signature_files)?;
-    let shown = path.display().to_string();
-    let (listing, sha256) = if path.is_dir() {
-        (intake::open(path, &opts.limits)?, None)
-    } else {
-        let meta =
-            std::fs::metadata(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
-        if meta.len() > opts.limits.max_total_bytes {
-            return Err(IntakeError::TooLarge {
-                path: shown,
-                reason: "bundle larger than the total byte limit".into(),
-            }
-            .into());
-        }
-        let bytes = std::fs::read(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
-        let digest = hex(&Sha256::digest(&bytes));
-        let name =
-            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
-        (intake::open_bytes(&shown, &name, bytes, &opts.limits)?, Some(digest))
-    };
-    Ok(run(shown, sha256, listing, &signatures, opts, started))
+    let listing = intake::open(path, &opts.limits)?;
+    Ok(run(path.display().to_string(), listing, &signatures, opts, started))
 }
 
 /// Analyses a bundle held in memory (tests, batch workers).
 pub fn analyze_bytes(name: &str, bytes: Vec<u8>, opts: &Options) -> Result<Analysis, AnalyzeError> {
     let started = Instant::now();
     let signatures = signatures_for(&opts.signature_files)?;
-    let digest = hex(&Sha256::digest(&bytes));
     let listing = intake::open_bytes(name, name, bytes, &opts.limits)?;
-    Ok(run(name.to_string(), Some(digest), listing, &signatures, opts, started))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(run(name.to_string(), listing, &signatures, opts, started))
 }
 
 fn run(
     shown: String,
-    sha256: Option<String>,
     listing: intake::Listing,
     signatures: &SignatureSet,
     opts: &Options,
@@ -247,7 +222,7 @@ fn run(
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "snaptriage".into(), version: env!("CARGO_PKG_VERSION").into() },
-        bundle: BundleInfo { path: shown, sha256, os: os.into(), collected_at: reference.map(rfc3339) },
+        bundle: BundleInfo { path: shown, sha256: listing.sha256.clone(), os: os.into(), collected_at: reference.map(rfc3339) },
         facts: facts_report,
         findings,
         coverage,

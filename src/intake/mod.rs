@@ -59,6 +59,8 @@ pub struct Listing {
     pub members: Vec<Member>,
     /// Rows for archives, skipped entries and container failures.
     pub notes: Vec<InventoryEntry>,
+    /// SHA-256 of the bundle file, hex (`None` for a directory).
+    pub sha256: Option<String>,
 }
 
 /// Opens a bundle from the file system: a directory is walked, a file is read into memory and sniffed.
@@ -86,5 +88,18 @@ pub fn open_bytes(
     bytes: Vec<u8>,
     limits: &Limits,
 ) -> Result<Listing, IntakeError> {
-    container::open_top_level(shown, file_name, bytes, limits)
+    let sha256 = sha256_hex(&bytes);
+    let mut listing = container::open_top_level(shown, file_name, bytes, limits)?;
+    listing.sha256 = Some(sha256);
+    Ok(listing)
+}
+
+/// The SHA-256 of `bytes`, in lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    sha2::Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
