@@ -222,7 +222,12 @@ fn run(
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "snaptriage".into(), version: env!("CARGO_PKG_VERSION").into() },
-        bundle: BundleInfo { path: shown, sha256: listing.sha256.clone(), os: os.into(), collected_at: reference.map(rfc3339) },
+        bundle: BundleInfo {
+            path: shown,
+            sha256: listing.sha256.clone(),
+            os: os.into(),
+            collected_at: reference.map(rfc3339),
+        },
         facts: facts_report,
         findings,
         coverage,

@@ -1,39 +1,55 @@
 //! Exported Windows event logs (`.evtx`): `System.evtx`, `Application.evtx`, the Defender, AppLocker and
 //! CodeIntegrity channels.
 //!
-//! [`read_evtx`] walks the file chunk by chunk with the `evtx` crate and turns the records a caller wants
-//! into [`WinEvent`]s: the `System` values plus the payload as (name, value) pairs, which is what matching
-//! needs — rendered messages come from the providers' message DLLs, which an EVTX file does not contain.
+//! [`read_evtx`] and [`read_evtx_filtered`] turn the records a caller wants into [`WinEvent`]s: the
+//! `System` values plus the payload as (name, value) pairs, which is what matching needs — rendered
+//! messages come from the providers' message DLLs, which an EVTX file does not contain.
 //!
-//! Rendering a record is most of the cost of reading one, and a triage run wants a few dozen event ids
-//! out of thousands of records. So the caller's `keep(provider, event_id)` is asked first, with the two
-//! values read straight from the record's BinXML (see `peek`); only the records it keeps are rendered.
+//! A triage run wants a few dozen event ids out of thousands of records, so work is spent only on
+//! those. Each record's provider and event id are read straight from its BinXML (see `peek`) and put to
+//! the caller's filter; a rule may also name literals, which the record's one-line text (made from its
+//! decoded values) must hold before it becomes an event (see `filter`). The records kept are decoded
+//! straight from their BinXML (see `decode`), into the same values the crate's XML rendering parsed back
+//! would give; the crate renders only what the decoder leaves to it.
+//!
+//! Chunks (64 KiB, each with its own string and template tables) are independent, so they are read in
+//! parallel on the rayon pool the caller runs in, in place in the caller's bytes (see `chunks`), and
+//! their events are put back in file order. A chunk whose checksums match is walked and decoded here;
+//! any other chunk, and any chunk holding a record the decoder does not read exactly as the crate
+//! renders it, is read with the crate's own reader instead (see `render`).
 //!
 //! Damaged files are read as far as they go. The crate resynchronises past unreadable records; chunks
 //! whose CRC32s do not match are still read (their records usually are intact) but reported; a chunk
 //! with a bad magic, which the crate skips, is carved for records with the crate's record recovery.
 //! Every problem is recorded with its chunk and record, and the outcome says whether the file was read
-//! completely. A deadline and a record limit stop the walk cleanly on a pathological file; a hang inside
-//! the crate itself (it has had such bugs) cannot be interrupted from here, so callers that must bound
-//! wall time should also run this on a worker thread. Panics inside the crate are caught and reported.
+//! completely. A deadline and a record limit stop the walk cleanly on a pathological file (with a record
+//! limit, chunks are read one after the other); a hang inside the crate itself (it has had such bugs)
+//! cannot be interrupted from here, so callers that must bound wall time should also run this on a
+//! worker thread. Panics inside the crate are caught and reported.
 
+mod chunks;
+mod decode;
+mod fields;
+mod filter;
 mod peek;
+mod render;
 
 use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Instant;
 
-use evtx::err::EvtxError;
-use evtx::{ChunkFlags, EvtxChunkData, EvtxParser, EvtxRecord, HeaderFlags, ParserSettings};
+use evtx::{EvtxChunkHeader, EvtxParser, HeaderFlags, ParserSettings};
+use rayon::prelude::*;
+
+pub use filter::{EventFilter, EventRule};
 
 use crate::guard::catch_panic;
-use crate::time::{parse_datetime_prefix, SourceTime};
-use crate::xml_tree::{self, Element};
+use crate::time::SourceTime;
+use filter::{Decision, Predicate, Select, Verdict};
 
-/// The file header's and a chunk's size, and a chunk's magic.
+/// The file header's and a chunk's size.
 const FILE_HEADER_SIZE: usize = 4096;
 const CHUNK_SIZE: usize = 65_536;
-const CHUNK_MAGIC: &[u8; 8] = b"ElfChnk\0";
 
 /// At most this many problems are kept with their text; the rest are only counted.
 const MAX_ERRORS: usize = 20;
@@ -75,6 +91,9 @@ pub struct EvtxScan {
     pub records_seen: u64,
     /// Records the filter kept and that rendered (`events.len()`).
     pub records_kept: u64,
+    /// The earliest and latest time among the records whose provider and event id the filter wanted,
+    /// kept or dropped for their text (the time span the kept events come from).
+    pub span: Option<(SourceTime, SourceTime)>,
     /// Chunks read normally (empty chunks, and chunks with a bad magic — carved for records instead — are
     /// not counted).
     pub chunks: u64,
@@ -118,6 +137,18 @@ pub struct WinEvent {
 }
 
 impl WinEvent {
+    /// What its one-line text is made of.
+    fn text(&self) -> EventText<'_> {
+        EventText {
+            provider: &self.provider,
+            event_id: self.event_id,
+            level: self.level,
+            source: self.event_source_name.as_deref(),
+            data: &self.data,
+            binary: self.binary.as_deref(),
+        }
+    }
+
     /// The value of the payload field with this name (case-insensitive).
     pub fn field(&self, name: &str) -> Option<&str> {
         self.data
@@ -136,8 +167,7 @@ impl WinEvent {
     /// `binary` as text, when it holds printable ASCII text, as UTF-16LE (the service key name of Service
     /// Control Manager events) or as bytes (the VSS error context); trailing NULs dropped.
     pub fn binary_text(&self) -> Option<String> {
-        let bytes = hex_bytes(self.binary.as_deref()?)?;
-        binary_as_text(&bytes)
+        binary_text(self.binary.as_deref()?)
     }
 }
 
@@ -149,28 +179,55 @@ impl WinEvent {
 /// positions); `Binary` is added when it holds text (see [`WinEvent::binary_text`]). Runs of line breaks
 /// and tabs inside values become one space, and values are trimmed.
 pub fn event_text(event: &WinEvent) -> String {
-    let mut out =
-        format!("{} {} level={}", one_line(&event.provider), event.event_id, level_word(event.level));
-    if let Some(source) = event.event_source_name.as_deref() {
-        if !source.eq_ignore_ascii_case(&event.provider) {
-            out.push_str(&format!(" ({})", one_line(source)));
-        }
-    }
-    let mut positional = 0usize;
-    for (name, value) in &event.data {
-        let value = one_line(value);
-        match name {
-            Some(name) => out.push_str(&format!(" | {name}={value}")),
-            None => {
-                out.push_str(&format!(" | #{positional}={value}"));
-                positional += 1;
+    let mut out = String::new();
+    event.text().write(&mut out);
+    out
+}
+
+/// What [`event_text`] is made of, borrowed from an event or from the fields it is made of.
+struct EventText<'e> {
+    provider: &'e str,
+    event_id: u32,
+    level: Option<u8>,
+    source: Option<&'e str>,
+    data: &'e [(Option<String>, String)],
+    binary: Option<&'e str>,
+}
+
+impl EventText<'_> {
+    /// Appends the one-line text to `out`.
+    fn write(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        push_one_line(out, self.provider);
+        // Writing to a `String` cannot fail.
+        let _ = write!(out, " {} level={}", self.event_id, level_word(self.level));
+        if let Some(source) = self.source {
+            if !source.eq_ignore_ascii_case(self.provider) {
+                out.push_str(" (");
+                push_one_line(out, source);
+                out.push(')');
             }
         }
+        let mut positional = 0usize;
+        for (name, value) in self.data {
+            match name {
+                Some(name) => {
+                    out.push_str(" | ");
+                    out.push_str(name);
+                    out.push('=');
+                }
+                None => {
+                    let _ = write!(out, " | #{positional}=");
+                    positional += 1;
+                }
+            }
+            push_one_line(out, value);
+        }
+        if let Some(text) = self.binary.and_then(binary_text) {
+            out.push_str(" | Binary=");
+            push_one_line(out, &text);
+        }
     }
-    if let Some(text) = event.binary_text() {
-        out.push_str(&format!(" | Binary={}", one_line(&text)));
-    }
-    out
 }
 
 /// `Level` as a word: 1 critical, 2 error, 3 warning, 5 verbose, any other info, absent none.
@@ -186,82 +243,303 @@ fn level_word(level: Option<u8>) -> &'static str {
 }
 
 /// Reads an exported event log. Records for which `keep(provider, event_id)` is false are counted but
-/// not rendered; the others become [`WinEvent`]s. Never panics: a file that is not EVTX gives
+/// not decoded; the others become [`WinEvent`]s. Never panics: a file that is not EVTX gives
 /// [`EvtxOutcome::Failed`], damage gives [`EvtxOutcome::Partial`] with as much as could be read.
-pub fn read_evtx(bytes: &[u8], keep: &dyn Fn(&str, u32) -> bool, limits: &EvtxLimits) -> EvtxScan {
-    scan(bytes, keep, limits).finish()
+pub fn read_evtx(bytes: &[u8], keep: &(dyn Fn(&str, u32) -> bool + Sync), limits: &EvtxLimits) -> EvtxScan {
+    scan(bytes, &Predicate(keep), limits, Mode::Decode).finish()
 }
 
-/// Walks the file; the scanner keeps the counters tests look at.
-fn scan<'k>(bytes: &[u8], keep: &'k dyn Fn(&str, u32) -> bool, limits: &EvtxLimits) -> Scanner<'k> {
-    let mut scanner = Scanner::new(keep, *limits);
+/// Like [`read_evtx`], keeping the records `filter` wants: a record whose provider and event id no rule
+/// wants is only counted, and one whose rules all name literals its text lacks is decoded but dropped.
+pub fn read_evtx_filtered(bytes: &[u8], filter: &EventFilter, limits: &EvtxLimits) -> EvtxScan {
+    scan(bytes, filter, limits, Mode::Decode).finish()
+}
+
+/// How chunks are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Decoded here when intact, else read with the crate.
+    Decode,
+    /// Always read with the crate (tests compare the two).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Render,
+}
+
+/// What a chunk's reader needs besides the chunk.
+struct ReadContext<'a> {
+    select: &'a dyn Select,
+    limits: EvtxLimits,
+    /// Records the chunk may still read (a record limit, when chunks are read one by one).
+    budget: Option<u64>,
+    settings: Arc<ParserSettings>,
+    mode: Mode,
+}
+
+/// Walks the file; the scan keeps the counters tests look at.
+fn scan(bytes: &[u8], select: &dyn Select, limits: &EvtxLimits, mode: Mode) -> Scan {
+    let mut scan = Scan::new(*limits);
     let opened = catch_panic(|| EvtxParser::from_read_seek(Cursor::new(bytes)));
-    let mut parser = match opened {
+    let parser = match opened {
         Ok(Ok(parser)) => parser,
         Ok(Err(e)) => {
-            scanner.failed = Some(format!("not a readable EVTX file: {}", error_chain(&e)));
-            return scanner;
+            scan.failed = Some(format!("not a readable EVTX file: {}", error_chain(&e)));
+            return scan;
         }
         Err(panic) => {
-            scanner.failed = Some(format!("the EVTX reader panicked on the file header: {panic}"));
-            return scanner;
+            scan.failed = Some(format!("the EVTX reader panicked on the file header: {panic}"));
+            return scan;
         }
     };
-    if parser.header().flags.contains(HeaderFlags::NO_CRC32) {
-        scanner.problem(
+    let header = parser.header();
+    if header.flags.contains(HeaderFlags::NO_CRC32) {
+        scan.problem(
             "file header: flagged NO_CRC32, no checksums stored (records read, not verified)".to_string(),
         );
-    } else if !parser.header().validate_checksum() {
-        scanner.problem("file header: CRC32 mismatch (chunks read anyway)".to_string());
+    } else if !header.validate_checksum() {
+        scan.problem("file header: CRC32 mismatch (chunks read anyway)".to_string());
     }
-    let settings = Arc::new(ParserSettings::new().indent(false));
-    let mut chunks = parser.chunks();
-    loop {
-        if scanner.out_of_time() {
-            break;
+    let listed = chunks::list_chunks(bytes, header);
+    let mut cx = ReadContext {
+        select,
+        limits: *limits,
+        budget: None,
+        settings: Arc::new(ParserSettings::new().indent(false)),
+        mode,
+    };
+    match limits.max_records {
+        // A record limit counts records in file order: one chunk after the other.
+        Some(max) => {
+            for chunk in &listed {
+                if scan.out_of_time() {
+                    break;
+                }
+                cx.budget = Some(max.saturating_sub(scan.records_seen));
+                scan.merge(read_listed(bytes, chunk, &cx));
+                if scan.stopped.is_some() || scan.deadline_at.is_some() {
+                    break;
+                }
+            }
         }
-        let next = match catch_panic(|| chunks.next()) {
-            Ok(Some(next)) => next,
-            Ok(None) => break,
-            Err(panic) => {
-                // The chunk iterator's position is unknown after a panic: stop rather than loop.
-                scanner.problem(format!("the EVTX reader panicked finding the next chunk: {panic}"));
-                break;
+        None => {
+            let reads: Vec<ChunkRead> =
+                listed.par_iter().map(|chunk| read_listed(bytes, chunk, &cx)).collect();
+            for read in reads {
+                scan.merge(read);
+                if scan.stopped.is_some() || scan.deadline_at.is_some() {
+                    break;
+                }
+            }
+        }
+    }
+    // As at every chunk, the limits are looked at once more past the last one.
+    scan.out_of_time();
+    scan
+}
+
+/// Reads one listed chunk: decoded when intact, else with the crate; a chunk that could not be
+/// listed is carved when its header was rejected.
+fn read_listed(file: &[u8], listed: &chunks::ListedChunk<'_>, cx: &ReadContext<'_>) -> ChunkRead {
+    let number = listed.number;
+    let mut read = ChunkRead::new(number);
+    if cx.limits.deadline.is_some_and(|d| Instant::now() >= d) {
+        read.not_started = true;
+        return read;
+    }
+    match &listed.data {
+        Ok(chunk) => {
+            if cx.mode == Mode::Decode {
+                let mut decoded = ChunkRead::new(number);
+                if let Ok(Ok(())) = catch_panic(|| decode_chunk(chunk, cx, &mut decoded)) {
+                    return decoded;
+                }
+                read.stats.fallbacks += 1;
+            }
+            if let Err(panic) = catch_panic(|| render::read_chunk(chunk, number, &cx.settings, cx, &mut read))
+            {
+                read.problem(format!("chunk {number}: the EVTX reader panicked: {panic}"));
+            }
+        }
+        Err(e) => {
+            let recovered = match e {
+                evtx::err::EvtxError::FailedToParseChunk { chunk_id, .. } => {
+                    catch_panic(|| render::recover_chunk(file, *chunk_id, &cx.settings, cx, &mut read))
+                        .unwrap_or(0)
+                }
+                _ => 0,
+            };
+            let mut message = error_chain(e);
+            if recovered > 0 {
+                message.push_str(&format!(" ({recovered} records recovered by carving)"));
+            }
+            read.problem(message);
+        }
+    }
+    read
+}
+
+/// Reads an intact chunk by decoding its records here; `Err` when it is not intact or holds a record
+/// the decoder leaves to the crate (what was read is then dropped and the crate reads the chunk).
+fn decode_chunk(chunk: &[u8], cx: &ReadContext<'_>, read: &mut ChunkRead) -> Result<(), decode::Unsupported> {
+    let header = EvtxChunkHeader::from_bytes(chunk).map_err(|_| decode::Unsupported("a chunk header"))?;
+    if !chunks::checksums_match(chunk, &header) {
+        return Err(decode::Unsupported("checksums that do not match"));
+    }
+    let records =
+        chunks::live_records(chunk, &header).ok_or(decode::Unsupported("a damaged record header"))?;
+    read.entered = true;
+    read.counted = true;
+    let mut templates = peek::TemplateCache::default();
+    let mut decoder = decode::Decoder::new(chunk);
+    let mut scratch = String::new();
+    for record in records {
+        if read.out_of_time(cx) {
+            return Ok(());
+        }
+        read.records += 1;
+        let verdict = match peek::provider_and_event_id(chunk, record.binxml.clone(), &mut templates) {
+            Some((provider, event_id)) => Some(cx.select.verdict(&provider, event_id)),
+            None => {
+                read.stats.unpeeked += 1;
+                None
             }
         };
-        match next {
-            Ok(chunk) => {
-                let number = chunk.number.unwrap_or(scanner.chunks);
-                if let Err(panic) = catch_panic(|| scanner.read_chunk(chunk, &settings)) {
-                    scanner.problem(format!("chunk {number}: the EVTX reader panicked: {panic}"));
-                }
-            }
-            Err(e) => {
-                let recovered = match &e {
-                    EvtxError::FailedToParseChunk { chunk_id, .. } => {
-                        catch_panic(|| scanner.recover_chunk(bytes, *chunk_id, &settings)).unwrap_or(0)
-                    }
-                    _ => 0,
-                };
-                let mut message = error_chain(&e);
-                if recovered > 0 {
-                    message.push_str(&format!(" ({recovered} records recovered by carving)"));
-                }
-                scanner.problem(message);
-            }
+        if verdict == Some(Verdict::Skip) {
+            continue;
         }
-        if scanner.stopped.is_some() || scanner.deadline_at.is_some() {
-            break;
+        read.stats.decoded += 1;
+        let header_time = timestamp_time(record.seconds, record.nanos);
+        let fields = decoder.fields(record.binxml)?;
+        // The crate reports a record without a numeric event id; it reads such a chunk.
+        let unreadable = decode::Unsupported("a record without a numeric event id");
+        let (provider, event_id) = fields.key().ok_or(unreadable)?;
+        let text = |out: &mut String| fields.write_text(out);
+        match cx.select.decide(verdict, provider, event_id, &text, &mut scratch) {
+            Decision::Unwanted => {}
+            Decision::Dropped => read.see(fields.time(header_time)),
+            Decision::Keep => {
+                let event = fields.take_event(record.record_id, header_time).map_err(|_| unreadable)?;
+                read.see(event.time);
+                read.events.push(event);
+            }
         }
     }
-    scanner
+    read.left = true;
+    Ok(())
+}
+
+/// How work was done, for tests and measurements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Stats {
+    /// Records decoded here (their provider and id wanted, or not peeked).
+    decoded: u64,
+    /// Records rendered to XML by the crate.
+    rendered: u64,
+    /// Records whose provider and id could not be peeked.
+    unpeeked: u64,
+    /// Chunks read with the crate.
+    rendered_chunks: u64,
+    /// Intact chunks the decoder left to the crate.
+    fallbacks: u64,
+}
+
+impl std::ops::AddAssign for Stats {
+    fn add_assign(&mut self, o: Stats) {
+        self.decoded += o.decoded;
+        self.rendered += o.rendered;
+        self.unpeeked += o.unpeeked;
+        self.rendered_chunks += o.rendered_chunks;
+        self.fallbacks += o.fallbacks;
+    }
+}
+
+/// What reading one chunk gave, merged into the [`Scan`] in file order.
+#[derive(Debug)]
+struct ChunkRead {
+    number: u64,
+    /// The deadline had passed before the chunk was started.
+    not_started: bool,
+    /// The walk reached the chunk's start, and its end.
+    entered: bool,
+    left: bool,
+    /// Counted among the chunks read normally.
+    counted: bool,
+    events: Vec<WinEvent>,
+    /// The earliest and latest time of the records whose provider and id were wanted.
+    span: Option<(SourceTime, SourceTime)>,
+    records: u64,
+    /// The first problems, and how many there were.
+    problems: Vec<String>,
+    problems_total: u64,
+    /// Reading stopped inside the chunk: the deadline passed, or the record budget was spent.
+    deadline_hit: bool,
+    limit_hit: bool,
+    stats: Stats,
+}
+
+impl ChunkRead {
+    fn new(number: u64) -> Self {
+        ChunkRead {
+            number,
+            not_started: false,
+            entered: false,
+            left: false,
+            counted: false,
+            events: Vec::new(),
+            span: None,
+            records: 0,
+            problems: Vec::new(),
+            problems_total: 0,
+            deadline_hit: false,
+            limit_hit: false,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Keeps the event, or drops it; the span counts it either way when its provider and id were
+    /// wanted.
+    fn take(&mut self, decision: Decision, event: WinEvent) {
+        if decision == Decision::Unwanted {
+            return;
+        }
+        self.see(event.time);
+        if decision == Decision::Keep {
+            self.events.push(event);
+        }
+    }
+
+    /// Widens the span to a wanted record's time.
+    fn see(&mut self, time: Option<SourceTime>) {
+        if let Some(t) = time {
+            widen(&mut self.span, t, t);
+        }
+    }
+
+    fn problem(&mut self, message: String) {
+        self.problems_total = self.problems_total.saturating_add(1);
+        if self.problems.len() < MAX_ERRORS {
+            self.problems.push(message);
+        }
+    }
+
+    /// True (and the reason recorded) once the record budget is spent or the deadline has passed.
+    fn out_of_time(&mut self, cx: &ReadContext<'_>) -> bool {
+        if self.limit_hit || self.deadline_hit {
+            return true;
+        }
+        if cx.budget.is_some_and(|budget| self.records >= budget) {
+            self.limit_hit = true;
+        } else if cx.limits.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.deadline_hit = true;
+        }
+        self.limit_hit || self.deadline_hit
+    }
 }
 
 /// The state of one walk over a file.
-struct Scanner<'k> {
-    keep: &'k dyn Fn(&str, u32) -> bool,
+struct Scan {
     limits: EvtxLimits,
     events: Vec<WinEvent>,
+    span: Option<(SourceTime, SourceTime)>,
     records_seen: u64,
     chunks: u64,
     errors: Vec<String>,
@@ -274,16 +552,15 @@ struct Scanner<'k> {
     position: u64,
     /// Why nothing could be read at all.
     failed: Option<String>,
-    /// Records rendered to XML (kept ones, and ones whose provider and id could not be peeked).
-    rendered: u64,
+    stats: Stats,
 }
 
-impl<'k> Scanner<'k> {
-    fn new(keep: &'k dyn Fn(&str, u32) -> bool, limits: EvtxLimits) -> Self {
-        Scanner {
-            keep,
+impl Scan {
+    fn new(limits: EvtxLimits) -> Self {
+        Scan {
             limits,
             events: Vec::new(),
+            span: None,
             records_seen: 0,
             chunks: 0,
             errors: Vec::new(),
@@ -292,7 +569,7 @@ impl<'k> Scanner<'k> {
             deadline_at: None,
             position: FILE_HEADER_SIZE as u64,
             failed: None,
-            rendered: 0,
+            stats: Stats::default(),
         }
     }
 
@@ -316,125 +593,41 @@ impl<'k> Scanner<'k> {
         self.stopped.is_some() || self.deadline_at.is_some()
     }
 
-    /// Chunk `number` is being read: the walk has reached its start.
-    fn entering_chunk(&mut self, number: u64) {
-        let start = number.saturating_mul(CHUNK_SIZE as u64).saturating_add(FILE_HEADER_SIZE as u64);
-        self.position = self.position.max(start);
-    }
-
-    /// Chunk `number` is done: the walk has reached its end.
-    fn left_chunk(&mut self, number: u64) {
-        let end = number
-            .saturating_add(1)
-            .saturating_mul(CHUNK_SIZE as u64)
-            .saturating_add(FILE_HEADER_SIZE as u64);
-        self.position = self.position.max(end);
-    }
-
-    fn read_chunk(&mut self, mut data: EvtxChunkData, settings: &Arc<ParserSettings>) {
-        let number = data.number.unwrap_or(self.chunks);
-        self.entering_chunk(number);
-        self.chunks = self.chunks.saturating_add(1);
-        if data.header.flags.contains(ChunkFlags::NO_CRC32) {
-            self.problem(format!(
-                "chunk {number}: flagged NO_CRC32, no checksums stored (records read, not verified)"
-            ));
-        } else if !data.validate_header_checksum() {
-            self.problem(format!("chunk {number}: header CRC32 mismatch (records read anyway)"));
-        } else if !data.validate_data_checksum() {
-            self.problem(format!("chunk {number}: record data CRC32 mismatch (records read anyway)"));
+    /// Takes in the next chunk's read, as reading it in turn would have left the walk.
+    fn merge(&mut self, read: ChunkRead) {
+        if read.not_started {
+            self.deadline_at = Some(self.position);
+            return;
         }
-        let mut chunk = match data.parse(Arc::clone(settings)) {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                self.problem(format!("chunk {number}: {}", error_chain(&e)));
-                return;
-            }
-        };
-        let mut templates = peek::TemplateCache::default();
-        for record in chunk.iter() {
-            if self.out_of_time() {
-                return;
-            }
-            match record {
-                Ok(record) => {
-                    self.records_seen = self.records_seen.saturating_add(1);
-                    self.read_record(number, record, &mut templates);
-                }
-                Err(e) => self.problem(format!("chunk {number}: {}", error_chain(&e))),
+        if read.entered {
+            let start = read.number.saturating_mul(CHUNK_SIZE as u64).saturating_add(FILE_HEADER_SIZE as u64);
+            self.position = self.position.max(start);
+        }
+        self.chunks += u64::from(read.counted);
+        self.records_seen = self.records_seen.saturating_add(read.records);
+        self.events.extend(read.events);
+        if let Some((first, last)) = read.span {
+            widen(&mut self.span, first, last);
+        }
+        for message in read.problems {
+            if self.errors.len() < MAX_ERRORS {
+                self.errors.push(message);
             }
         }
-        self.left_chunk(number);
-    }
-
-    /// Carves the records out of chunk `number`, whose header the crate rejected (a bad magic): with the
-    /// magic restored, the crate's record recovery scans the chunk for anything that parses as a record.
-    /// Returns how many records it read.
-    fn recover_chunk(&mut self, file: &[u8], number: u64, settings: &Arc<ParserSettings>) -> u64 {
-        let start = usize::try_from(number)
-            .ok()
-            .and_then(|n| n.checked_mul(CHUNK_SIZE))
-            .and_then(|o| o.checked_add(FILE_HEADER_SIZE));
-        let Some(raw) = start.and_then(|s| file.get(s..s.checked_add(CHUNK_SIZE)?)) else { return 0 };
-        self.entering_chunk(number);
-        if raw.iter().all(|&b| b == 0) {
-            return 0;
+        self.errors_total = self.errors_total.saturating_add(read.problems_total);
+        self.stats += read.stats;
+        if read.limit_hit {
+            self.stopped = Some(format!("stopped at the limit of {} records", self.records_seen));
+        } else if read.deadline_hit {
+            self.deadline_at = Some(self.position);
         }
-        let mut patched = raw.to_vec();
-        if let Some(magic) = patched.get_mut(..CHUNK_MAGIC.len()) {
-            magic.copy_from_slice(CHUNK_MAGIC);
-        }
-        let Ok(mut data) = EvtxChunkData::new(patched, false) else { return 0 };
-        let carving = Arc::new((**settings).clone().recover_records(true));
-        let Ok(mut chunk) = data.parse(carving) else { return 0 };
-        let mut templates = peek::TemplateCache::default();
-        let mut recovered = 0u64;
-        for record in chunk.iter() {
-            if self.out_of_time() {
-                break;
-            }
-            // Walked records may fail on a damaged header; carved ones that fail are skipped by the crate.
-            if let Ok(record) = record {
-                self.records_seen = self.records_seen.saturating_add(1);
-                recovered += 1;
-                self.read_record(number, record, &mut templates);
-            }
-        }
-        if self.deadline_at.is_none() {
-            self.left_chunk(number);
-        }
-        recovered
-    }
-
-    /// Decides on the record from its peeked provider and id, and renders it when kept (or when they
-    /// could not be peeked, deciding after).
-    fn read_record(&mut self, chunk: u64, record: EvtxRecord<'_>, templates: &mut peek::TemplateCache) {
-        let start = usize::try_from(record.binxml_offset).unwrap_or(usize::MAX);
-        let size = usize::try_from(record.binxml_size).unwrap_or(0);
-        let peeked =
-            peek::provider_and_event_id(record.chunk.data, start..start.saturating_add(size), templates);
-        if let Some((provider, event_id)) = &peeked {
-            if !(self.keep)(provider, *event_id) {
-                return;
-            }
-        }
-        let record_id = record.event_record_id;
-        let header_time = timestamp_time(record.timestamp.as_second(), record.timestamp.subsec_nanosecond());
-        self.rendered = self.rendered.saturating_add(1);
-        let xml = match record.into_xml() {
-            Ok(rendered) => rendered.data,
-            Err(e) => {
-                self.problem(format!("chunk {chunk}: record {record_id}: {}", error_chain(&e)));
-                return;
-            }
-        };
-        match event_from_xml(&xml, record_id, header_time) {
-            Ok(event) => {
-                if peeked.is_some() || (self.keep)(&event.provider, event.event_id) {
-                    self.events.push(event);
-                }
-            }
-            Err(e) => self.problem(format!("chunk {chunk}: record {record_id}: {e}")),
+        if read.left {
+            let end = read
+                .number
+                .saturating_add(1)
+                .saturating_mul(CHUNK_SIZE as u64)
+                .saturating_add(FILE_HEADER_SIZE as u64);
+            self.position = self.position.max(end);
         }
     }
 
@@ -457,6 +650,7 @@ impl<'k> Scanner<'k> {
         EvtxScan {
             records_kept: u64::try_from(self.events.len()).unwrap_or(u64::MAX),
             events: self.events,
+            span: self.span,
             records_seen: self.records_seen,
             chunks: self.chunks,
             errors: self.errors,
@@ -464,6 +658,17 @@ impl<'k> Scanner<'k> {
             outcome,
         }
     }
+}
+
+/// Widens `span` to take in `first` to `last`.
+fn widen(span: &mut Option<(SourceTime, SourceTime)>, first: SourceTime, last: SourceTime) {
+    *span = Some(match *span {
+        None => (first, last),
+        Some((a, b)) => (
+            if first.naive() < a.naive() { first } else { a },
+            if last.naive() > b.naive() { last } else { b },
+        ),
+    });
 }
 
 /// The error and its sources, joined by `: `.
@@ -486,88 +691,36 @@ fn timestamp_time(seconds: i64, nanos: i32) -> Option<SourceTime> {
         .map(SourceTime::Utc)
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Rendered XML to events.
-// ---------------------------------------------------------------------------------------------------------
-
-/// Reads the crate's rendering of one record.
-fn event_from_xml(xml: &str, record_id: u64, header_time: Option<SourceTime>) -> Result<WinEvent, String> {
-    let root = xml_tree::parse(xml).map_err(|e| format!("rendered XML unreadable: {e}"))?;
-    let system = root.child("System");
-    let sys = |name: &str| system.and_then(|s| s.child(name));
-    let sys_text = |name: &str| sys(name).and_then(Element::text);
-    let provider = sys("Provider");
-    let event_id_el = sys("EventID").ok_or("record has no System/EventID")?;
-    let event_id = event_id_el
-        .text()
-        .and_then(|t| t.parse().ok())
-        .ok_or_else(|| format!("EventID is not a number: {:?}", event_id_el.text))?;
-    let time = sys("TimeCreated")
-        .and_then(|t| t.attr("SystemTime"))
-        .and_then(|s| parse_datetime_prefix(s.trim(), b'-', b'T'))
-        .map(|(t, _)| SourceTime::Utc(t))
-        .or(header_time);
-    let mut event = WinEvent {
-        record_id,
-        time,
-        provider: provider.and_then(|p| p.attr("Name")).unwrap_or("").to_string(),
-        event_source_name: provider.and_then(|p| p.attr("EventSourceName")).map(str::to_string),
-        event_id,
-        qualifiers: event_id_el.attr("Qualifiers").and_then(|q| q.trim().parse().ok()),
-        level: sys_text("Level").and_then(|l| l.parse().ok()),
-        channel: sys_text("Channel"),
-        computer: sys_text("Computer"),
-        data: Vec::new(),
-        binary: None,
-    };
-    for section in &root.children {
-        match section.name.as_str() {
-            "System" | "RenderingInfo" => {}
-            "EventData" => read_event_data(section, &mut event),
-            _ => leaves(section, &mut event.data),
-        }
+/// Appends the value on one line: each run of line breaks and tabs becomes one space; outer blanks
+/// trimmed.
+fn push_one_line(out: &mut String, value: &str) {
+    let plain = |c: char| !matches!(c, '\r' | '\n' | '\t');
+    if !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | b'\t')) {
+        out.push_str(value.trim());
+        return;
     }
-    Ok(event)
-}
-
-/// `EventData`: `Data` values, `Binary`, and any other element's leaves.
-fn read_event_data(section: &Element, event: &mut WinEvent) {
-    for el in &section.children {
-        match el.name.as_str() {
-            "Data" => event.data.push((el.attr("Name").map(str::to_string), el.text.clone())),
-            "Binary" => event.binary = el.text(),
-            _ => leaves(el, &mut event.data),
-        }
-    }
-}
-
-/// The elements under `el` with no child elements, as (name, text), in document order.
-fn leaves(el: &Element, out: &mut Vec<(Option<String>, String)>) {
-    for child in &el.children {
-        if child.children.is_empty() {
-            out.push((Some(child.name.clone()), child.text.clone()));
-        } else {
-            leaves(child, out);
-        }
-    }
-}
-
-/// The value on one line: each run of line breaks and tabs becomes one space; outer blanks trimmed.
-fn one_line(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
+    let start = out.len();
     let mut in_break = false;
     for c in value.chars() {
-        if matches!(c, '\r' | '\n' | '\t') {
+        if plain(c) {
+            out.push(c);
+            in_break = false;
+        } else {
             if !in_break {
                 out.push(' ');
             }
             in_break = true;
-        } else {
-            out.push(c);
-            in_break = false;
         }
     }
-    out.trim().to_string()
+    let kept = out[start..].trim_end().len();
+    out.truncate(start + kept);
+    let lead = kept - out[start..].trim_start().len();
+    out.drain(start..start + lead);
+}
+
+/// Binary data given as hex, as text when it holds text (see [`WinEvent::binary_text`]).
+fn binary_text(hex: &str) -> Option<String> {
+    binary_as_text(&hex_bytes(hex)?)
 }
 
 /// Hex text as bytes; `None` unless it is an even number of hex digits.

@@ -1,15 +1,19 @@
-//! Event logs (EVTX): read with a provider + event-id filter decided before rendering, render the kept
-//! records to one line of text, and tag them with the event-log signatures.
+//! Event logs (EVTX): read with a filter built from the event-log signatures and decided before any
+//! record becomes an event (provider and event id first, then the signatures' literals in the record's
+//! text), render the kept records to one line of text, and tag them with the signatures.
 
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
-use snaptriage_parsers::evtx_log::{event_text, read_evtx, EvtxLimits, EvtxOutcome, EvtxScan, WinEvent};
+use snaptriage_parsers::evtx_log::{
+    event_text, read_evtx_filtered, EventFilter, EventRule, EvtxLimits, EvtxOutcome, EvtxScan, WinEvent,
+};
 use snaptriage_parsers::Level;
 
 use super::{
     budget_spent, seconds, IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem, Watchdog,
 };
-use crate::signals::MatchScratch;
+use crate::signals::{MatchScratch, SignatureSet};
 
 /// What became of an event log: the inventory status is decided by the caller from this.
 pub(super) struct EventLogResult {
@@ -22,20 +26,26 @@ pub(super) struct EventLogResult {
 /// Extra time the reader gets past its own deadline before it is abandoned.
 const WATCHDOG_GRACE: Duration = Duration::from_secs(5);
 
-/// Which records to render: owned, so the reader can run on a thread of its own.
-struct EventFilter {
-    keep_all: bool,
-    wanted: Vec<(Vec<String>, Vec<u32>)>,
-}
-
-impl EventFilter {
-    fn keeps(&self, provider: &str, id: u32) -> bool {
-        self.keep_all
-            || self.wanted.iter().any(|(providers, ids)| {
-                (providers.is_empty() || providers.iter().any(|p| p.eq_ignore_ascii_case(provider)))
-                    && (ids.is_empty() || ids.contains(&id))
-            })
+/// The records the event-log signatures can match: those of the providers and event ids they name,
+/// and, for a signature with `all` / `any` literals, only records whose text holds them (the matcher
+/// requires the same literals in the same text, so nothing it would match is dropped). A timeline
+/// export keeps everything.
+fn event_filter(signatures: &SignatureSet, keep_all: bool) -> EventFilter {
+    if keep_all {
+        return EventFilter::keep_all();
     }
+    EventFilter::new(
+        signatures
+            .signatures()
+            .iter()
+            .filter(|s| s.sources.contains(&crate::intake::ArtifactKind::Evtx))
+            .map(|s| EventRule {
+                providers: s.providers.clone(),
+                event_ids: s.event_ids.clone(),
+                all: s.all.clone(),
+                any: s.any.clone(),
+            }),
+    )
 }
 
 /// Reads an event log on a watchdog thread: the reader stops itself at the member's deadline (the
@@ -46,7 +56,7 @@ fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter, watchdog: &Watchdog) 
     let total = bytes.len() as u64;
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new().name("evtx-reader".into()).spawn(move || {
-        let scan = read_evtx(&bytes, &|p: &str, id: u32| filter.keeps(p, id), &limits);
+        let scan = read_evtx_filtered(&bytes, &filter, &limits);
         let _ = tx.send(scan);
     });
     let abandoned = |why: String| EvtxScan {
@@ -54,6 +64,7 @@ fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter, watchdog: &Watchdog) 
         records_seen: 0,
         records_kept: 0,
         chunks: 0,
+        span: None,
         errors: vec![why.clone()],
         errors_total: 1,
         outcome: EvtxOutcome::Failed(why),
@@ -62,14 +73,40 @@ fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter, watchdog: &Watchdog) 
         return abandoned(format!("could not start a reader thread: {e}"));
     }
     let wait = watchdog.deadline().saturating_duration_since(Instant::now()) + WATCHDOG_GRACE;
-    match rx.recv_timeout(wait) {
-        Ok(scan) => scan,
-        Err(_) => abandoned(format!(
+    match wait_for(&rx, Instant::now() + wait) {
+        Some(scan) => scan,
+        None => abandoned(format!(
             "time budget of {} s spent, and the reader, stuck in the EVTX decoder, did not stop within {} s \
              more: the file ({total} bytes) was abandoned and nothing of it analysed",
             seconds(watchdog.budget()),
             WATCHDOG_GRACE.as_secs()
         )),
+    }
+}
+
+/// The reader's scan, if it comes before `until`. Meanwhile this thread, when it belongs to a rayon
+/// pool, runs the pool's pending work: the reader spreads the file's chunks over the pool, which would
+/// otherwise be a thread short while this one waits.
+fn wait_for(rx: &Receiver<EvtxScan>, until: Instant) -> Option<EvtxScan> {
+    loop {
+        match rx.try_recv() {
+            Ok(scan) => return Some(scan),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
+        let left = until.checked_duration_since(Instant::now())?;
+        let block = match rayon::yield_now() {
+            Some(rayon::Yield::Executed) => continue,
+            // Nothing pending: wait a moment for the scan, then look for work again.
+            Some(rayon::Yield::Idle) => left.min(Duration::from_millis(1)),
+            // Not on a pool: just wait.
+            None => left,
+        };
+        match rx.recv_timeout(block) {
+            Ok(scan) => return Some(scan),
+            Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
     }
 }
 
@@ -82,19 +119,14 @@ pub(super) fn ingest_evtx(
 ) -> EventLogResult {
     let total = bytes.len() as u64;
     let signatures = cx.signatures;
-    let wanted = signatures
-        .signatures()
-        .iter()
-        .filter(|s| s.sources.contains(&crate::intake::ArtifactKind::Evtx))
-        .map(|s| (s.providers.clone(), s.event_ids.clone()))
-        .collect();
-    let scan = read_with_watchdog(bytes, EventFilter { keep_all: cx.keep_timeline, wanted }, watchdog);
+    let scan = read_with_watchdog(bytes, event_filter(signatures, cx.keep_timeline), watchdog);
     let mut clock = SourceScan { records: scan.records_seen, ..SourceScan::default() };
+    if let Some((first, last)) = scan.span {
+        clock.see(first);
+        clock.see(last);
+    }
     let mut scratch = MatchScratch::default();
     for event in &scan.events {
-        if let Some(t) = event.time {
-            clock.see(t);
-        }
         let text = event_text(event);
         if cx.keep_timeline {
             out.timeline.push(TimelineItem {

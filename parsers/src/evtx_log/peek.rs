@@ -183,14 +183,24 @@ fn walk_system(chunk: &[u8], start: usize, end: usize, definition: bool) -> Opti
                 }
             }
             token::VALUE | token::CDATA | token::CHAR_REF => {
+                let wanted = in_provider_name || event_id_text.is_some();
                 let piece = if tok & !token::MORE == token::CHAR_REF {
-                    char::from_u32(u32::from(r.u16()?))?.to_string()
+                    let unit = u32::from(r.u16()?);
+                    if !wanted {
+                        continue;
+                    }
+                    char::from_u32(unit)?.to_string()
                 } else {
                     if tok & !token::MORE == token::VALUE && r.u8()? != STRING_TYPE {
                         return None;
                     }
                     let units = usize::from(r.u16()?);
-                    utf16(r.bytes(units.checked_mul(2)?)?)
+                    let bytes = r.bytes(units.checked_mul(2)?)?;
+                    // Text elsewhere is only skipped.
+                    if !wanted {
+                        continue;
+                    }
+                    utf16(bytes)
                 };
                 if in_provider_name {
                     append_text(&mut slots.provider, &piece);
@@ -248,6 +258,11 @@ fn name_is(chunk: &[u8], offset: usize, expected: &str) -> bool {
 
 /// UTF-16LE bytes as text (lossy), without trailing NULs.
 fn utf16(bytes: &[u8]) -> String {
+    // Names and ids are nearly always plain ASCII: copied in one go.
+    if bytes.chunks_exact(2).all(|u| u[1] == 0 && matches!(u[0], 1..=0x7f)) {
+        let ascii: Vec<u8> = bytes.chunks_exact(2).map(|u| u[0]).collect();
+        return String::from_utf8(ascii).unwrap_or_default();
+    }
     let units = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
     let text: String = char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect();
     text.trim_end_matches('\0').to_string()

@@ -1,5 +1,4 @@
-use std::cell::RefCell;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -258,15 +257,16 @@ fn source_name_shows_when_it_differs_from_the_provider() {
 
 #[test]
 fn filter_decides_before_rendering() {
-    let calls = RefCell::new(Vec::new());
+    let calls = Mutex::new(Vec::new());
     let keep = |provider: &str, id: u32| {
-        calls.borrow_mut().push((provider.to_string(), id));
+        calls.lock().unwrap().push((provider.to_string(), id));
         provider == "Microsoft-Windows-Windows Defender" && id == 1116
     };
-    let scanner = scan(sample_file(), &keep, &no_limits());
-    assert_eq!((scanner.records_seen, scanner.rendered), (8, 1), "only the kept record is rendered");
-    assert_eq!(calls.borrow().len(), 8, "keep is asked once per record");
-    assert_eq!(calls.borrow()[5], (".NET Runtime".to_string(), 1026));
+    let scanner = scan(sample_file(), &Predicate(&keep), &no_limits(), Mode::Decode);
+    assert_eq!((scanner.records_seen, scanner.stats.decoded), (8, 1), "only the kept record is decoded");
+    assert_eq!(scanner.stats.rendered, 0, "nothing is rendered to XML");
+    assert_eq!(calls.lock().unwrap().len(), 8, "keep is asked once per record");
+    assert_eq!(calls.lock().unwrap()[5], (".NET Runtime".to_string(), 1026));
     let scan = scanner.finish();
     assert_eq!(ids(&scan), [("Microsoft-Windows-Windows Defender".to_string(), 1116)]);
     assert_eq!((scan.records_kept, scan.outcome), (1, EvtxOutcome::Complete));
@@ -476,8 +476,9 @@ fn kind(outcome: &EvtxOutcome) -> &'static str {
 fn corpus_files_give_their_record_counts_and_outcomes() {
     for &(name, records, outcome) in CORPUS_FILES {
         let Some(bytes) = corpus(name) else { return };
-        let scanner = scan(&bytes, &|_, _| false, &no_limits());
-        assert_eq!(scanner.rendered, 0, "{name}: the provider and id of every record were peeked");
+        let scanner = scan(&bytes, &Predicate(&|_, _| false), &no_limits(), Mode::Decode);
+        assert_eq!(scanner.stats.unpeeked, 0, "{name}: the provider and id of every record were peeked");
+        assert_eq!((scanner.stats.decoded, scanner.stats.rendered), (0, 0), "{name}");
         let scan = scanner.finish();
         assert_eq!((scan.records_seen, kind(&scan.outcome)), (records, outcome), "{name}: {:?}", scan.errors);
         assert_eq!(scan.records_kept, 0);
@@ -524,13 +525,18 @@ fn corpus_dirty_files_name_each_problem() {
 fn corpus_peeked_provider_and_id_match_the_rendering() {
     for &(name, _, _) in CORPUS_FILES {
         let Some(bytes) = corpus(name) else { return };
-        let asked = RefCell::new(Vec::new());
+        let asked = Mutex::new(Vec::new());
         let keep = |p: &str, id: u32| {
-            asked.borrow_mut().push((p.to_string(), id));
+            asked.lock().unwrap().push((p.to_string(), id));
             true
         };
         let scan = read_evtx(&bytes, &keep, &no_limits());
-        assert_eq!(*asked.borrow(), ids(&scan), "{name}");
+        // Chunks are read in parallel, so keep is asked in no particular order.
+        let mut asked = asked.into_inner().unwrap();
+        let mut read = ids(&scan);
+        asked.sort();
+        read.sort();
+        assert_eq!(asked, read, "{name}");
         assert_eq!(scan.records_kept, scan.records_seen, "{name}: {:?}", scan.errors);
     }
 }
@@ -646,7 +652,7 @@ fn evtx_filter_timing() {
     let crashes = |p: &str, id: u32| {
         (p == "Application Error" && id == 1000) || (p == "Windows Error Reporting" && id == 1001)
     };
-    let time = |keep: &dyn Fn(&str, u32) -> bool| {
+    let time = |keep: &(dyn Fn(&str, u32) -> bool + Sync)| {
         let runs = 20;
         let start = Instant::now();
         let mut kept = 0;
@@ -688,4 +694,245 @@ proptest! {
             let _ = (event_text(e), e.binary_text());
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoding without rendering, filtering on values, parallel chunks.
+// ---------------------------------------------------------------------------------------------------------
+
+/// Values whose reading goes through every rule of the rendering: escapes, line ends, control and
+/// non-characters, tabs and line ends in attribute values, empty and blank values.
+fn awkward() -> Vec<EventSpec> {
+    let text = EventSpec {
+        level: 3,
+        binary: Some(b"  \r\n".to_vec()),
+        ..EventSpec::new("Odd & <Provider>\t\"quoted\"", 4242, " Application\r\n", "  ", t0())
+    }
+    .named(vec![
+        ("Lines", "one\r\ntwo\rthree\n\nfour\r\r\nfive"),
+        ("Controls", "a\u{1}b\u{1f}c\u{fffe}d\u{ffff}e\u{fffd}f\ttab"),
+        ("Escapes", "<tag attr=\"v\" other='w'> & &amp; ]]>"),
+        ("Blank", "   "),
+        ("Empty", ""),
+        ("Unicode", "jörg 日本 😀"),
+    ]);
+    let mut user = EventSpec::new(
+        "Microsoft-Windows-AppLocker",
+        8003,
+        "Microsoft-Windows-AppLocker/MSI and Script",
+        "h",
+        t0(),
+    );
+    user.data = EventData::UserData {
+        element: "RuleAndFileData".into(),
+        namespace: None,
+        fields: vec![("FilePath".into(), "a\r\nb".into()), ("Empty".into(), String::new())],
+    };
+    let no_time = EventSpec {
+        provider_guid: Some("{00000000-0000-0000-0000-000000000000}".into()),
+        ..EventSpec::new("P", 1, "C", "h", t0())
+    };
+    vec![text, user, no_time]
+}
+
+/// The fixture files and the corpus files present, by name.
+fn test_files() -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![
+        ("samples".to_string(), sample_file().to_vec()),
+        ("awkward".to_string(), write_evtx(&awkward())),
+        ("many".to_string(), write_evtx(&many(3_000))),
+    ];
+    for &(name, _, _) in CORPUS_FILES {
+        if let Ok(bytes) = std::fs::read(format!("{CORPUS}/{name}")) {
+            files.push((name.to_string(), bytes));
+        }
+    }
+    files
+}
+
+#[test]
+fn decoded_events_equal_the_rendered_ones() {
+    for (name, bytes) in test_files() {
+        let decoded = scan(&bytes, &Predicate(&keep_all), &no_limits(), Mode::Decode);
+        let rendered = scan(&bytes, &Predicate(&keep_all), &no_limits(), Mode::Render);
+        assert_eq!(rendered.stats.decoded, 0, "{name}");
+        // Files whose chunks are all intact are decoded entirely, without the crate's rendering.
+        if !name.starts_with("omer-") {
+            assert_eq!((decoded.stats.rendered, decoded.stats.fallbacks), (0, 0), "{name}");
+            assert_eq!(decoded.stats.decoded, decoded.records_seen, "{name}");
+        }
+        let (decoded, rendered) = (decoded.finish(), rendered.finish());
+        for (d, r) in decoded.events.iter().zip(&rendered.events) {
+            assert_eq!(d, r, "{name}");
+            assert_eq!(event_text(d), event_text(r), "{name}");
+        }
+        assert_eq!(decoded, rendered, "{name}");
+    }
+}
+
+#[test]
+fn awkward_values_read_as_the_rendering_gives_them() {
+    let scan = read_evtx(&write_evtx(&awkward()), &keep_all, &no_limits());
+    let e = &scan.events[0];
+    assert_eq!(
+        e.provider, "Odd & <Provider> \"quoted\"",
+        "attribute values: tabs and line ends become spaces"
+    );
+    assert_eq!(
+        (e.channel.as_deref(), e.computer.as_deref(), e.binary.as_deref()),
+        (Some("Application"), None, Some("20200D0A"))
+    );
+    assert_eq!(
+        e.field("Lines"),
+        Some("one\ntwo\nthree\n\nfour\n\nfive"),
+        "line ends read as the XML reader gives them"
+    );
+    assert_eq!(e.field("Controls"), Some("a_b_c_d_e\u{fffd}f\ttab"));
+    assert_eq!(e.field("Escapes"), Some("<tag attr=\"v\" other='w'> & &amp; ]]>"));
+    assert_eq!((e.field("Blank"), e.field("Empty")), (Some("   "), Some("")));
+    assert_eq!(scan.events[1].data, named(&[("FilePath", "a\nb"), ("Empty", "")]));
+}
+
+#[test]
+fn substitution_literals_filter_records_before_they_become_events() {
+    let crash = |app: &str, named_layout: bool| {
+        let spec =
+            EventSpec { level: 2, ..EventSpec::new("Application Error", 1000, "Application", "vm", t0()) };
+        if named_layout {
+            spec.named(vec![("AppName", app), ("AppVersion", "1.0")])
+        } else {
+            spec.positional(vec![app, "1.0"])
+        }
+    };
+    let bytes = write_evtx(&[
+        crash("chrome.exe", false),
+        crash("IaaSBcdrExtension.exe", false),
+        crash("svchost.exe", true),
+        crash("WindowsAzureGuestAgent.exe", true),
+        EventSpec::new("VSS", 8224, "Application", "vm", t0() + TimeDelta::hours(1)),
+    ]);
+    let backup_programs = EventRule {
+        providers: vec!["application error".into()],
+        event_ids: vec![1000],
+        any: vec![
+            "IaaSBcdrExtension.exe".into(),
+            "WaAppAgent.exe".into(),
+            "windowsazureguestagent.EXE".into(),
+        ],
+        ..EventRule::default()
+    };
+    let filter = EventFilter::new([backup_programs.clone()]);
+    let scanner = scan(&bytes, &filter, &no_limits(), Mode::Decode);
+    assert_eq!((scanner.records_seen, scanner.stats.decoded), (5, 4), "the VSS record is not even decoded");
+    assert_eq!(scanner.stats.rendered, 0, "nothing is rendered to XML");
+    let kept = scanner.finish();
+    let apps: Vec<_> = kept.events.iter().map(|e| e.positional(0).unwrap()).collect();
+    assert_eq!(
+        apps,
+        ["IaaSBcdrExtension.exe", "WindowsAzureGuestAgent.exe"],
+        "the other programs are not returned"
+    );
+    assert_eq!(kept.span, Some((SourceTime::Utc(t0().naive_utc()), SourceTime::Utc(t0().naive_utc()))));
+    // The crate's path applies the same filter.
+    let rendered = scan(&bytes, &filter, &no_limits(), Mode::Render);
+    assert_eq!((rendered.stats.rendered, rendered.finish().events), (4, kept.events.clone()));
+    // `all` needs every literal; a rule without literals keeps every record it names; several rules
+    // keep what any of them keeps.
+    let all =
+        EventRule { all: vec!["#0=".into(), "iaasbcdr".into()], any: Vec::new(), ..backup_programs.clone() };
+    let ids = |filter: &EventFilter| -> Vec<u64> {
+        read_evtx_filtered(&bytes, filter, &no_limits()).events.iter().map(|e| e.record_id).collect()
+    };
+    assert_eq!(ids(&EventFilter::new([all.clone()])), [2]);
+    let any_crash = EventRule { any: Vec::new(), ..backup_programs.clone() };
+    assert_eq!(ids(&EventFilter::new([any_crash])), [1, 2, 3, 4]);
+    let vss = EventRule { providers: vec!["VSS".into()], ..EventRule::default() };
+    assert_eq!(ids(&EventFilter::new([all, vss])), [2, 5]);
+    assert_eq!(ids(&EventFilter::new([])), Vec::<u64>::new());
+    assert_eq!(ids(&EventFilter::keep_all()), [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn corpus_substitution_values_filter_template_records() {
+    let Some(bytes) = corpus("museum-StolenSzechuan-Win2012R2-Application.evtx") else { return };
+    let crashes = |programs: &[&str]| EventRule {
+        providers: vec!["Application Error".into()],
+        event_ids: vec![1000],
+        any: programs.iter().map(|p| p.to_string()).collect(),
+        ..EventRule::default()
+    };
+    let scanner = scan(
+        &bytes,
+        &EventFilter::new([crashes(&["IaaSBcdrExtension.exe", "WaAppAgent.exe"])]),
+        &no_limits(),
+        Mode::Decode,
+    );
+    assert_eq!((scanner.stats.decoded, scanner.stats.rendered), (1, 0));
+    assert_eq!(scanner.finish().events, []);
+    let scan = read_evtx_filtered(&bytes, &EventFilter::new([crashes(&["SPOOLSV.exe"])]), &no_limits());
+    assert_eq!(scan.events.iter().map(|e| e.positional(0)).collect::<Vec<_>>(), [Some("spoolsv.exe")]);
+}
+
+#[test]
+fn parallel_chunks_keep_file_order() {
+    let bytes = write_evtx(&many(6_000));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+    let parallel = pool.install(|| read_evtx(&bytes, &keep_all, &no_limits()));
+    assert!(parallel.chunks >= 6, "{}", parallel.chunks);
+    assert!(parallel.events.iter().map(|e| e.record_id).eq(1..=6_000), "every record, in order");
+    // With a record limit, chunks are read one after the other: the same events.
+    let limits = EvtxLimits { deadline: None, max_records: Some(u64::MAX) };
+    let one_by_one = read_evtx(&bytes, &keep_all, &limits);
+    assert_eq!(parallel, one_by_one);
+    let filtered = pool.install(|| read_evtx(&bytes, &|_, id| id == 7031, &no_limits()));
+    assert!(filtered.events.windows(2).all(|w| w[0].record_id < w[1].record_id));
+    assert_eq!(filtered.events.len(), 750);
+}
+
+/// A file's chunks: number and bytes, or the error.
+type ChunkList = Vec<Result<(Option<u64>, Vec<u8>), String>>;
+
+/// The file's chunks as the crate lists them.
+fn crate_chunks(bytes: &[u8]) -> ChunkList {
+    let Ok(mut parser) = EvtxParser::from_read_seek(std::io::Cursor::new(bytes)) else { return Vec::new() };
+    parser.chunks().map(|c| c.map(|c| (c.number, c.data)).map_err(|e| error_chain(&e))).collect()
+}
+
+/// The same, as `chunks::list_chunks` lists them.
+fn listed_chunks(bytes: &[u8]) -> ChunkList {
+    let Ok(parser) = EvtxParser::from_read_seek(std::io::Cursor::new(bytes)) else { return Vec::new() };
+    chunks::list_chunks(bytes, parser.header())
+        .into_iter()
+        .map(|c| c.data.map(|d| (Some(c.number), d.to_vec())).map_err(|e| error_chain(&e)))
+        .collect()
+}
+
+#[test]
+fn chunks_are_listed_as_the_crate_lists_them() {
+    let clean = write_evtx(&many(3_000));
+    let chunks = (clean.len() - FILE_HEADER) / CHUNK;
+    // A log that has wrapped around: its oldest chunk last in the file.
+    let mut wrapped = clean[..FILE_HEADER].to_vec();
+    wrapped.extend_from_slice(&clean[chunk_at(1)..]);
+    wrapped.extend_from_slice(&clean[chunk_at(0)..chunk_at(1)]);
+    let mut bad_magic = clean.clone();
+    bad_magic[chunk_at(1)..chunk_at(1) + 8].copy_from_slice(b"BADMAGIC");
+    let mut zeroed = clean.clone();
+    zeroed[chunk_at(1)..chunk_at(2)].fill(0);
+    let cut = clean[..clean.len() - CHUNK / 2].to_vec();
+    let mut variants = vec![clean.clone(), wrapped.clone(), bad_magic, zeroed, cut, write_evtx(&[])];
+    variants.extend(test_files().into_iter().map(|(_, b)| b));
+    for bytes in &variants {
+        assert_eq!(listed_chunks(bytes), crate_chunks(bytes));
+    }
+    let order: Vec<u64> = chunks::list_chunks(
+        &wrapped,
+        EvtxParser::from_read_seek(std::io::Cursor::new(&wrapped[..])).unwrap().header(),
+    )
+    .iter()
+    .map(|c| c.number)
+    .collect();
+    assert_eq!(order.first(), Some(&(chunks as u64 - 1)), "the oldest chunk comes first");
+    let scan = read_evtx(&wrapped, &keep_all, &no_limits());
+    assert!(scan.events.iter().map(|e| e.record_id).eq(1..=3_000), "records in log order");
 }
