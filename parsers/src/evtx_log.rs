@@ -13,8 +13,8 @@
 //! would give; the crate renders only what the decoder leaves to it.
 //!
 //! Chunks (64 KiB, each with its own string and template tables) are independent, so they are read in
-//! parallel on the rayon pool the caller runs in, in place in the caller's bytes (see `chunks`), and
-//! their events are put back in file order. A chunk whose checksums match is walked and decoded here;
+//! parallel on the rayon pool the caller runs in, a window of them at a time as the bytes arrive (see
+//! `stream`: a file is never held whole), and their events are put back in reading order. A chunk whose checksums match is walked and decoded here;
 //! any other chunk, and any chunk holding a record the decoder does not read exactly as the crate
 //! renders it, is read with the crate's own reader instead (see `render`).
 //!
@@ -33,15 +33,15 @@ mod fields;
 mod filter;
 mod peek;
 mod render;
+mod stream;
 
-use std::io::Cursor;
 use std::sync::Arc;
 use std::time::Instant;
 
-use evtx::{EvtxChunkHeader, EvtxParser, HeaderFlags, ParserSettings};
-use rayon::prelude::*;
+use evtx::{EvtxChunkHeader, ParserSettings};
 
 pub use filter::{EventFilter, EventRule};
+pub use stream::EvtxReader;
 
 use crate::guard::catch_panic;
 use crate::time::SourceTime;
@@ -277,68 +277,14 @@ struct ReadContext<'a> {
 
 /// Walks the file; the scan keeps the counters tests look at.
 fn scan(bytes: &[u8], select: &dyn Select, limits: &EvtxLimits, mode: Mode) -> Scan {
-    let mut scan = Scan::new(*limits);
-    let opened = catch_panic(|| EvtxParser::from_read_seek(Cursor::new(bytes)));
-    let parser = match opened {
-        Ok(Ok(parser)) => parser,
-        Ok(Err(e)) => {
-            scan.failed = Some(format!("not a readable EVTX file: {}", error_chain(&e)));
-            return scan;
-        }
-        Err(panic) => {
-            scan.failed = Some(format!("the EVTX reader panicked on the file header: {panic}"));
-            return scan;
-        }
-    };
-    let header = parser.header();
-    if header.flags.contains(HeaderFlags::NO_CRC32) {
-        scan.problem(
-            "file header: flagged NO_CRC32, no checksums stored (records read, not verified)".to_string(),
-        );
-    } else if !header.validate_checksum() {
-        scan.problem("file header: CRC32 mismatch (chunks read anyway)".to_string());
-    }
-    let listed = chunks::list_chunks(bytes, header);
-    let mut cx = ReadContext {
-        select,
-        limits: *limits,
-        budget: None,
-        settings: Arc::new(ParserSettings::new().indent(false)),
-        mode,
-    };
-    match limits.max_records {
-        // A record limit counts records in file order: one chunk after the other.
-        Some(max) => {
-            for chunk in &listed {
-                if scan.out_of_time() {
-                    break;
-                }
-                cx.budget = Some(max.saturating_sub(scan.records_seen));
-                scan.merge(read_listed(bytes, chunk, &cx));
-                if scan.stopped.is_some() || scan.deadline_at.is_some() {
-                    break;
-                }
-            }
-        }
-        None => {
-            let reads: Vec<ChunkRead> =
-                listed.par_iter().map(|chunk| read_listed(bytes, chunk, &cx)).collect();
-            for read in reads {
-                scan.merge(read);
-                if scan.stopped.is_some() || scan.deadline_at.is_some() {
-                    break;
-                }
-            }
-        }
-    }
-    // As at every chunk, the limits are looked at once more past the last one.
-    scan.out_of_time();
-    scan
+    let mut reader = stream::Reader::new(select, *limits, mode);
+    reader.push(bytes);
+    reader.finish()
 }
 
 /// Reads one listed chunk: decoded when intact, else with the crate; a chunk that could not be
 /// listed is carved when its header was rejected.
-fn read_listed(file: &[u8], listed: &chunks::ListedChunk<'_>, cx: &ReadContext<'_>) -> ChunkRead {
+fn read_listed(listed: &chunks::ListedChunk<'_>, cx: &ReadContext<'_>) -> ChunkRead {
     let number = listed.number;
     let mut read = ChunkRead::new(number);
     if cx.limits.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -362,7 +308,7 @@ fn read_listed(file: &[u8], listed: &chunks::ListedChunk<'_>, cx: &ReadContext<'
         Err(e) => {
             let recovered = match e {
                 evtx::err::EvtxError::FailedToParseChunk { chunk_id, .. } => {
-                    catch_panic(|| render::recover_chunk(file, *chunk_id, &cx.settings, cx, &mut read))
+                    catch_panic(|| render::recover_chunk(listed.raw, *chunk_id, &cx.settings, cx, &mut read))
                         .unwrap_or(0)
                 }
                 _ => 0,

@@ -267,7 +267,10 @@ mod tests {
 
     #[test]
     fn corpus_shell_log() {
-        let path = "/work/shared/corpus/vmsnapshot/linux_shelllog_python_unknown_ale946.log";
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/vmsnapshot/linux_shelllog_python_unknown_ale946.log"
+        );
         let Some(text) = corpus_text(path) else { return };
         let records: Vec<_> = parse(&text).collect();
         assert_eq!(records.len(), 6);

@@ -536,7 +536,10 @@ mod tests {
 
     #[test]
     fn journald_corpus_excerpt_loses_no_line() {
-        let path = "/work/shared/corpus/linux/logs/issue-1239_wala-2.2.x_journald-prefixed-vmsnapshot.log";
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/linux/logs/issue-1239_wala-2.2.x_journald-prefixed-vmsnapshot.log"
+        );
         let Some(text) = corpus_text(path) else { return };
         let records: Vec<_> = parse(&text, 2018).collect();
         assert_eq!(records.len(), 4);

@@ -547,7 +547,7 @@ mod tests {
     const NAME: &str = "[Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0]";
 
     /// Where the shared corpus keeps the extension's logs.
-    const CORPUS: &str = "/work/shared/corpus/vmsnapshot";
+    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/vmsnapshot");
 
     fn all(text: &str) -> Vec<LogRecord<'_>> {
         tiled(text, parse(text))

@@ -982,11 +982,18 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
 
     #[test]
     fn corpus_files_lose_no_line() {
-        let Some(mut files) = corpus_files("/work/shared/corpus/linux/logs", |n| n.ends_with(".log")) else {
+        let Some(mut files) =
+            corpus_files(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/linux/logs"), |n| {
+                n.ends_with(".log")
+            })
+        else {
             return;
         };
         let agent_logs = |n: &str| n.starts_with("linux_waagent_") && n.ends_with(".log");
-        files.extend(corpus_files("/work/shared/corpus/vmsnapshot", agent_logs).unwrap_or_default());
+        files.extend(
+            corpus_files(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/vmsnapshot"), agent_logs)
+                .unwrap_or_default(),
+        );
         let mut headers = 0;
         for (path, text) in &files {
             let records = tiled(text, parse(text));
@@ -1000,7 +1007,10 @@ Traceback (most recent call last):\n  File \"bin/WALinuxAgent-2.9.0.4-py2.7.egg/
 
     #[test]
     fn maintainer_samples_each_parse_as_one_record() {
-        let path = "/work/shared/corpus/linux/logs/wala-e2e-agent_log-comment-samples.log";
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/linux/logs/wala-e2e-agent_log-comment-samples.log"
+        );
         let Some(text) = corpus_text(path) else { return };
         let records: Vec<_> = parse(&text).collect();
         assert_eq!(records.len(), count_lines(&text) as usize);

@@ -2,17 +2,18 @@
 //! record becomes an event (provider and event id first, then the signatures' literals in the record's
 //! text), render the kept records to one line of text, and tag them with the signatures.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
 use snaptriage_parsers::evtx_log::{
-    event_text, read_evtx_filtered, EventFilter, EventRule, EvtxLimits, EvtxOutcome, EvtxScan, WinEvent,
+    event_text, EventFilter, EventRule, EvtxLimits, EvtxOutcome, EvtxReader, EvtxScan, WinEvent,
 };
 use snaptriage_parsers::Level;
 
 use super::{
     budget_spent, seconds, IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem, Watchdog,
 };
+use crate::intake::{Member, MemberError, StreamEnd};
 use crate::signals::{MatchScratch, SignatureSet};
 
 /// What became of an event log: the inventory status is decided by the caller from this.
@@ -48,18 +49,101 @@ fn event_filter(signatures: &SignatureSet, keep_all: bool) -> EventFilter {
     )
 }
 
-/// Reads an event log on a watchdog thread: the reader stops itself at the member's deadline (the
+/// Blocks of the member handed to the reader thread, and how many may wait for it.
+const BLOCK_BYTES: usize = 1 << 20;
+const BLOCKS_QUEUED: usize = 4;
+
+/// What streaming an event log gave: the reader's scan, and how the member's bytes ended.
+struct Streamed {
+    scan: EvtxScan,
+    end: StreamEnd,
+}
+
+/// Streams an event log member to a reader on a watchdog thread, a block at a time (the reader holds
+/// one window of chunks, never the file): the reader stops itself at the member's deadline (the
 /// outcome then says how far it got), and a reader stuck inside the decoder past it is abandoned after
 /// [`WATCHDOG_GRACE`], so one pathological file cannot hang a run.
-fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter, watchdog: &Watchdog) -> EvtxScan {
+fn stream_with_watchdog(
+    member: &Member,
+    cx: &IngestContext<'_>,
+    filter: EventFilter,
+    watchdog: &Watchdog,
+) -> Result<Streamed, MemberError> {
     let limits = EvtxLimits { deadline: Some(watchdog.deadline()), max_records: None };
-    let total = bytes.len() as u64;
-    let (tx, rx) = std::sync::mpsc::channel();
+    let give_up = watchdog.deadline() + WATCHDOG_GRACE;
+    let (blocks, incoming) = sync_channel::<Vec<u8>>(BLOCKS_QUEUED);
+    let (done, result) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new().name("evtx-reader".into()).spawn(move || {
-        let scan = read_evtx_filtered(&bytes, &filter, &limits);
-        let _ = tx.send(scan);
+        let mut reader = EvtxReader::new(&filter, limits);
+        for block in incoming.iter() {
+            if !reader.push(&block) {
+                // Dropping the receiver tells the sender to stop.
+                break;
+            }
+        }
+        let _ = done.send(reader.finish());
     });
-    let abandoned = |why: String| EvtxScan {
+    if let Err(e) = spawned {
+        let why = format!("could not start a reader thread: {e}");
+        return Ok(Streamed {
+            scan: abandoned(why),
+            end: StreamEnd { bytes: 0, truncated: None, stopped: true },
+        });
+    }
+    let mut block = Vec::with_capacity(BLOCK_BYTES);
+    let mut reader_gone = false;
+    let send = |block: Vec<u8>| -> bool { send_before(&blocks, block, give_up) };
+    let end = member.stream(cx.limits, cx.budget, &mut |bytes| {
+        if let Some(progress) = cx.progress {
+            progress.advance(bytes.len() as u64);
+        }
+        block.extend_from_slice(bytes);
+        if block.len() >= BLOCK_BYTES {
+            let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK_BYTES));
+            reader_gone = !send(full);
+        }
+        !reader_gone
+    })?;
+    if !reader_gone && !block.is_empty() {
+        send(block);
+    }
+    drop(blocks);
+    let total = end.bytes;
+    let scan = match wait_for(&result, give_up) {
+        Some(scan) => scan,
+        None => abandoned(format!(
+            "time budget of {} s spent, and the reader, stuck in the EVTX decoder, did not stop within {} s \
+             more: the file ({total} bytes) was abandoned and nothing of it analysed",
+            seconds(watchdog.budget()),
+            WATCHDOG_GRACE.as_secs()
+        )),
+    };
+    Ok(Streamed { scan, end })
+}
+
+/// Hands `block` to the reader; `false` when it is gone (done with the file) or still busy at `until`.
+fn send_before(blocks: &SyncSender<Vec<u8>>, mut block: Vec<u8>, until: Instant) -> bool {
+    loop {
+        match blocks.try_send(block) {
+            Ok(()) => return true,
+            Err(TrySendError::Disconnected(_)) => return false,
+            Err(TrySendError::Full(back)) => {
+                if Instant::now() >= until {
+                    return false;
+                }
+                block = back;
+                // While the reader catches up, this thread helps the pool it spreads chunks over.
+                if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+                    std::thread::sleep(Duration::from_micros(200));
+                }
+            }
+        }
+    }
+}
+
+/// The scan of a file given up on: nothing of it is analysed.
+fn abandoned(why: String) -> EvtxScan {
+    EvtxScan {
         events: Vec::new(),
         records_seen: 0,
         records_kept: 0,
@@ -68,19 +152,6 @@ fn read_with_watchdog(bytes: Vec<u8>, filter: EventFilter, watchdog: &Watchdog) 
         errors: vec![why.clone()],
         errors_total: 1,
         outcome: EvtxOutcome::Failed(why),
-    };
-    if let Err(e) = spawned {
-        return abandoned(format!("could not start a reader thread: {e}"));
-    }
-    let wait = watchdog.deadline().saturating_duration_since(Instant::now()) + WATCHDOG_GRACE;
-    match wait_for(&rx, Instant::now() + wait) {
-        Some(scan) => scan,
-        None => abandoned(format!(
-            "time budget of {} s spent, and the reader, stuck in the EVTX decoder, did not stop within {} s \
-             more: the file ({total} bytes) was abandoned and nothing of it analysed",
-            seconds(watchdog.budget()),
-            WATCHDOG_GRACE.as_secs()
-        )),
     }
 }
 
@@ -112,14 +183,16 @@ fn wait_for(rx: &Receiver<EvtxScan>, until: Instant) -> Option<EvtxScan> {
 
 /// Reads an event log member and tags its records.
 pub(super) fn ingest_evtx(
-    bytes: Vec<u8>,
+    member: &Member,
     cx: &IngestContext<'_>,
     watchdog: &Watchdog,
     out: &mut MemberOutcome,
-) -> EventLogResult {
-    let total = bytes.len() as u64;
+) -> Result<EventLogResult, MemberError> {
     let signatures = cx.signatures;
-    let scan = read_with_watchdog(bytes, event_filter(signatures, cx.keep_timeline), watchdog);
+    let Streamed { scan, end } =
+        stream_with_watchdog(member, cx, event_filter(signatures, cx.keep_timeline), watchdog)?;
+    let total = end.bytes;
+    out.entry.bytes = total;
     let mut clock = SourceScan { records: scan.records_seen, ..SourceScan::default() };
     if let Some((first, last)) = scan.span {
         clock.see(first);
@@ -172,7 +245,8 @@ pub(super) fn ingest_evtx(
             ),
         )),
     };
-    EventLogResult { detail, problem }
+    let problem = problem.or(end.truncated.map(|why| (false, why)));
+    Ok(EventLogResult { detail, problem })
 }
 
 fn level_of(e: &WinEvent) -> Level {

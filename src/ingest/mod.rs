@@ -264,6 +264,25 @@ fn read_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         logs::ingest_log(member, cx, &watchdog, &mut out);
         return out;
     }
+    if member.kind == ArtifactKind::Evtx {
+        match events::ingest_evtx(member, cx, &watchdog, &mut out) {
+            Ok(result) => {
+                (out.entry.status, out.entry.detail) = match result.problem {
+                    None => (MemberStatus::Parsed, result.detail),
+                    Some((true, why)) => (MemberStatus::Failed, format!("{why}; {}", result.detail)),
+                    Some((false, why)) => (MemberStatus::Partial, format!("{why}; {}", result.detail)),
+                };
+            }
+            // A limit crossed part-way: what was read of it is dropped with it.
+            Err(err) => {
+                out.signals.clear();
+                out.timeline.clear();
+                out.scan = None;
+                refuse(&mut out, &err);
+            }
+        }
+        return out;
+    }
     let bytes = match member.read(cx.limits, cx.budget) {
         Ok(b) => b,
         Err(err) => {
@@ -274,16 +293,6 @@ fn read_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
     out.entry.bytes = bytes.data.len() as u64;
     if let Some(progress) = cx.progress {
         progress.advance(out.entry.bytes);
-    }
-    if member.kind == ArtifactKind::Evtx {
-        let result = events::ingest_evtx(bytes.data, cx, &watchdog, &mut out);
-        let truncated = bytes.truncated.map(|why| (false, why));
-        (out.entry.status, out.entry.detail) = match result.problem.or(truncated) {
-            None => (MemberStatus::Parsed, result.detail),
-            Some((true, why)) => (MemberStatus::Failed, format!("{why}; {}", result.detail)),
-            Some((false, why)) => (MemberStatus::Partial, format!("{why}; {}", result.detail)),
-        };
-        return out;
     }
     let text = snaptriage_parsers::lines::decode(&bytes.data);
     let result = state::ingest_state(member, &bytes.data, &text, cx, &mut out).map_err(Fault::Unreadable);

@@ -12,9 +12,9 @@
 use std::ops::Range;
 
 use evtx::err::{ChunkError, EvtxError};
-use evtx::{ChunkFlags, EvtxChunkHeader, EvtxFileHeader};
+use evtx::{ChunkFlags, EvtxChunkHeader};
 
-use super::{CHUNK_SIZE, FILE_HEADER_SIZE};
+use super::CHUNK_SIZE;
 
 /// Size of a chunk's header, where its records start.
 const CHUNK_HEADER_SIZE: usize = 512;
@@ -32,83 +32,61 @@ pub(super) struct ListedChunk<'a> {
     pub(super) number: u64,
     /// Its bytes, or the error the crate gives for it.
     pub(super) data: Result<&'a [u8], EvtxError>,
+    /// Its bytes as they stand, for carving when its header was rejected.
+    pub(super) raw: &'a [u8],
 }
 
-/// The file's chunks in reading order (see the module documentation).
-pub(super) fn list_chunks<'a>(file: &'a [u8], header: &EvtxFileHeader) -> Vec<ListedChunk<'a>> {
-    // The chunk count comes from the file's size, not the header, which may lag behind.
-    let count = file.len().saturating_sub(usize::from(header.header_block_size)) / CHUNK_SIZE;
-    let count = count as u64;
-    let oldest = oldest_chunk(file, count);
+/// The non-empty chunks of `window` (whole chunks of the file, from chunk `first` on) in file order,
+/// each with the first record id its header names (`None` when the header is unreadable or names no
+/// record). A trailing part of a chunk is left out: the crate reads only whole chunks.
+pub(super) fn window_chunks(window: &[u8], first: u64) -> Vec<(ListedChunk<'_>, Option<u64>)> {
     let mut out = Vec::new();
-    let (mut next, mut wrapped) = (oldest, false);
-    loop {
-        let end = if wrapped { oldest } else { u64::MAX };
-        match find_next(file, next, end, count) {
-            Some(found) => {
-                // As the crate does, a chunk numbered u64::MAX ends the walk before it is read.
-                let Some(after) = found.number.checked_add(1) else { break };
-                next = after;
-                out.push(found);
-            }
-            None if wrapped || oldest == 0 => break,
-            None => (next, wrapped) = (0, true),
+    for (number, raw) in (first..).zip(window.chunks_exact(CHUNK_SIZE)) {
+        if raw.iter().all(|&b| b == 0) {
+            continue;
         }
+        let (data, first_record) = match EvtxChunkHeader::from_bytes(raw) {
+            Ok(h) => {
+                let named = h.first_event_record_id <= h.last_event_record_id;
+                (Ok(raw), named.then_some(h.first_event_record_id))
+            }
+            Err(e) => (
+                Err(EvtxError::FailedToParseChunk {
+                    chunk_id: number,
+                    source: Box::new(ChunkError::FailedToParseChunkHeader(e)),
+                }),
+                None,
+            ),
+        };
+        out.push((ListedChunk { number, data, raw }, first_record));
     }
     out
 }
 
-/// The chunk whose header names the lowest first record id (0 when none does).
-fn oldest_chunk(file: &[u8], count: u64) -> u64 {
-    let mut oldest = (u64::MAX, 0);
-    for number in 0..count {
-        let Some(header) = chunk_bytes(file, number, CHUNK_HEADER_SIZE) else { break };
-        if let Ok(h) = EvtxChunkHeader::from_bytes(header) {
-            if h.first_event_record_id <= h.last_event_record_id && h.first_event_record_id < oldest.0 {
-                oldest = (h.first_event_record_id, number);
-            }
-        }
-    }
-    oldest.1
+/// The number of the chunk holding the oldest records: the lowest first record id among `firsts`
+/// (chunk number, first record id), the first such chunk on a tie; 0 when no chunk names one.
+pub(super) fn oldest_chunk(firsts: impl IntoIterator<Item = (u64, u64)>) -> u64 {
+    firsts
+        .into_iter()
+        .fold((u64::MAX, 0), |best, (number, id)| if id < best.0 { (id, number) } else { best })
+        .1
 }
 
-/// The first non-empty chunk from `number` on, before `end`.
-fn find_next(file: &[u8], mut number: u64, end: u64, count: u64) -> Option<ListedChunk<'_>> {
-    loop {
-        if number >= end {
-            return None;
-        }
-        let Some(data) = chunk_bytes(file, number, CHUNK_SIZE) else {
-            // Past the end of the file; a short chunk inside it is an error.
-            if number >= count {
-                return None;
-            }
-            let error = EvtxError::FailedToParseChunk {
-                chunk_id: number,
-                source: Box::new(ChunkError::IncompleteChunk),
-            };
-            return Some(ListedChunk { number, data: Err(error) });
-        };
-        if data.iter().all(|&b| b == 0) {
-            number = number.checked_add(1)?;
-            continue;
-        }
-        let data = match EvtxChunkHeader::from_bytes(data) {
-            Ok(_) => Ok(data),
-            Err(_) if number >= count => return None,
-            Err(e) => Err(EvtxError::FailedToParseChunk {
-                chunk_id: number,
-                source: Box::new(ChunkError::FailedToParseChunkHeader(e)),
-            }),
-        };
-        return Some(ListedChunk { number, data });
-    }
+/// Where chunk `number` comes in reading order: from the oldest chunk to the end of the file, then
+/// from the start of the file up to it.
+pub(super) fn reading_key(number: u64, oldest: u64) -> (bool, u64) {
+    (number < oldest, number)
 }
 
-/// The first `len` bytes of chunk `number`, when the file holds them.
-fn chunk_bytes(file: &[u8], number: u64, len: usize) -> Option<&[u8]> {
-    let start = usize::try_from(number).ok()?.checked_mul(CHUNK_SIZE)?.checked_add(FILE_HEADER_SIZE)?;
-    file.get(start..start.checked_add(len)?)
+/// The file's chunks in reading order (see the module documentation).
+#[cfg(test)]
+pub(super) fn list_chunks(file: &[u8]) -> Vec<ListedChunk<'_>> {
+    let window = file.get(super::FILE_HEADER_SIZE..).unwrap_or_default();
+    let listed = window_chunks(window, 0);
+    let oldest = oldest_chunk(listed.iter().filter_map(|(c, first)| Some((c.number, (*first)?))));
+    let mut chunks: Vec<ListedChunk<'_>> = listed.into_iter().map(|(c, _)| c).collect();
+    chunks.sort_by_key(|c| reading_key(c.number, oldest));
+    chunks
 }
 
 /// One record of a chunk, as its header gives it.

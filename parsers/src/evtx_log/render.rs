@@ -9,9 +9,7 @@ use evtx::{ChunkFlags, EvtxChunkData, EvtxRecord, ParserSettings};
 
 use super::fields::Fields;
 use super::filter::Verdict;
-use super::{
-    error_chain, peek, timestamp_time, ChunkRead, ReadContext, WinEvent, CHUNK_SIZE, FILE_HEADER_SIZE,
-};
+use super::{error_chain, peek, timestamp_time, ChunkRead, ReadContext, WinEvent, CHUNK_SIZE};
 use crate::time::SourceTime;
 use crate::xml_tree;
 
@@ -69,21 +67,19 @@ pub(super) fn read_chunk(
     read.left = true;
 }
 
-/// Carves the records out of chunk `number`, whose header the crate rejected (a bad magic): with the
-/// magic restored, the crate's record recovery scans the chunk for anything that parses as a record.
-/// Returns how many records it read.
+/// Carves the records out of chunk `number` (its 64 KiB in `raw`), whose header the crate rejected (a
+/// bad magic): with the magic restored, the crate's record recovery scans the chunk for anything that
+/// parses as a record. Returns how many records it read.
 pub(super) fn recover_chunk(
-    file: &[u8],
+    raw: &[u8],
     number: u64,
     settings: &Arc<ParserSettings>,
     cx: &ReadContext<'_>,
     read: &mut ChunkRead,
 ) -> u64 {
-    let start = usize::try_from(number)
-        .ok()
-        .and_then(|n| n.checked_mul(CHUNK_SIZE))
-        .and_then(|o| o.checked_add(FILE_HEADER_SIZE));
-    let Some(raw) = start.and_then(|s| file.get(s..s.checked_add(CHUNK_SIZE)?)) else { return 0 };
+    if raw.len() != CHUNK_SIZE {
+        return 0;
+    }
     read.entered = true;
     if raw.iter().all(|&b| b == 0) {
         return 0;

@@ -5,10 +5,12 @@ use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use proptest::prelude::*;
 use snaptriage_fixtures::evtx::{write_evtx, EventData, EventSpec};
 
+use evtx::EvtxParser;
+
 use super::*;
 use crate::test_support::utc_time;
 
-const CORPUS: &str = "/work/shared/corpus/evtx";
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/evtx");
 const FILE_HEADER: usize = 4096;
 const CHUNK: usize = 65_536;
 const CHUNK_HEADER: usize = 512;
@@ -900,8 +902,10 @@ fn crate_chunks(bytes: &[u8]) -> ChunkList {
 
 /// The same, as `chunks::list_chunks` lists them.
 fn listed_chunks(bytes: &[u8]) -> ChunkList {
-    let Ok(parser) = EvtxParser::from_read_seek(std::io::Cursor::new(bytes)) else { return Vec::new() };
-    chunks::list_chunks(bytes, parser.header())
+    if EvtxParser::from_read_seek(std::io::Cursor::new(bytes)).is_err() {
+        return Vec::new();
+    }
+    chunks::list_chunks(bytes)
         .into_iter()
         .map(|c| c.data.map(|d| (Some(c.number), d.to_vec())).map_err(|e| error_chain(&e)))
         .collect()
@@ -925,14 +929,83 @@ fn chunks_are_listed_as_the_crate_lists_them() {
     for bytes in &variants {
         assert_eq!(listed_chunks(bytes), crate_chunks(bytes));
     }
-    let order: Vec<u64> = chunks::list_chunks(
-        &wrapped,
-        EvtxParser::from_read_seek(std::io::Cursor::new(&wrapped[..])).unwrap().header(),
-    )
-    .iter()
-    .map(|c| c.number)
-    .collect();
+    let order: Vec<u64> = chunks::list_chunks(&wrapped).iter().map(|c| c.number).collect();
     assert_eq!(order.first(), Some(&(chunks as u64 - 1)), "the oldest chunk comes first");
     let scan = read_evtx(&wrapped, &keep_all, &no_limits());
     assert!(scan.events.iter().map(|e| e.record_id).eq(1..=3_000), "records in log order");
+}
+
+/// The test files, and variants of the many-record one: wrapped around (its oldest chunk last), a chunk
+/// with a bad magic, a zeroed chunk, cut in the middle of a chunk.
+fn stream_variants() -> &'static [Vec<u8>] {
+    static VARIANTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    VARIANTS.get_or_init(stream_variants_made)
+}
+
+fn stream_variants_made() -> Vec<Vec<u8>> {
+    let clean = write_evtx(&many(3_000));
+    let mut wrapped = clean[..FILE_HEADER].to_vec();
+    wrapped.extend_from_slice(&clean[chunk_at(1)..]);
+    wrapped.extend_from_slice(&clean[chunk_at(0)..chunk_at(1)]);
+    let mut bad_magic = clean.clone();
+    bad_magic[chunk_at(1)..chunk_at(1) + 8].copy_from_slice(b"BADMAGIC");
+    let mut zeroed = clean.clone();
+    zeroed[chunk_at(1)..chunk_at(2)].fill(0);
+    let cut = clean[..clean.len() - CHUNK / 2].to_vec();
+    let mut out = vec![clean, wrapped, bad_magic, zeroed, cut, write_evtx(&[]), b"MZ\x90\0".to_vec()];
+    out.extend(test_files().into_iter().map(|(_, b)| b));
+    out
+}
+
+/// Pushes `bytes` to a reader in blocks ending at `cuts` (positions taken modulo the length).
+fn streamed(bytes: &[u8], filter: &EventFilter, cuts: &[usize]) -> EvtxScan {
+    let mut reader = EvtxReader::new(filter, no_limits());
+    let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut at = 0;
+    for cut in cuts.into_iter().chain([bytes.len()]) {
+        reader.push(&bytes[at..cut]);
+        at = cut;
+    }
+    reader.finish()
+}
+
+#[test]
+fn streamed_files_read_as_whole_ones_at_window_and_chunk_edges() {
+    let filter = EventFilter::keep_all();
+    for bytes in stream_variants() {
+        let whole = read_evtx_filtered(bytes, &filter, &no_limits());
+        let edges =
+            [FILE_HEADER - 1, FILE_HEADER, FILE_HEADER + 1, chunk_at(1), chunk_at(1) + 7, chunk_at(64) + 1];
+        assert_eq!(streamed(bytes, &filter, &edges), whole);
+        // One byte at a time through the header and the first chunk.
+        let bytewise: Vec<usize> = (0..FILE_HEADER + CHUNK + 3).collect();
+        assert_eq!(streamed(bytes, &filter, &bytewise), whole);
+    }
+}
+
+#[test]
+fn streamed_windows_hold_files_larger_than_one() {
+    // More than one window of chunks (64): the reads of every window are merged in order.
+    let bytes = write_evtx(&many(4_000));
+    assert!((bytes.len() - FILE_HEADER) / CHUNK > 64, "{}", bytes.len());
+    let filter = EventFilter::keep_all();
+    let whole = read_evtx_filtered(&bytes, &filter, &no_limits());
+    assert_eq!(whole.records_seen, 4_000);
+    let blocks: Vec<usize> = (0..bytes.len()).step_by(300_000).skip(1).collect();
+    assert_eq!(streamed(&bytes, &filter, &blocks), whole);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn any_split_of_a_file_reads_as_the_whole(
+        which in 0usize..7,
+        cuts in proptest::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let bytes = &stream_variants()[which];
+        let filter = EventFilter::keep_all();
+        prop_assert_eq!(streamed(bytes, &filter, &cuts), read_evtx_filtered(bytes, &filter, &no_limits()));
+    }
 }
