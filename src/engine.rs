@@ -6,13 +6,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, Utc};
 use rayon::prelude::*;
-use serde::Serialize;
-use snaptriage_parsers::SourceTime;
 
 use crate::catalog::Catalog;
 use crate::diagnoses::{self, Context, Draft, Signal, SourceInfo};
-use crate::facts::version::AgentRole;
-use crate::facts::{AgentVersion, Facts, FactsReport, SourceClock};
+use crate::facts::derive::{agent_versions, defender_exclusions};
+use crate::facts::{Facts, FactsReport};
 use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
 use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
@@ -21,7 +19,9 @@ use crate::report::{
     sort_findings, BundleInfo, Coverage, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION,
 };
 use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
-use crate::timeline::{pair_votes, parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
+pub use crate::timeline::placement::TimelineEntry;
+use crate::timeline::placement::{build_timeline, cross_source_observations, place_on_timeline};
+use crate::timeline::{parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
 
 /// Most evidence items a finding carries (the oldest half and the newest half are kept).
 const MAX_EVIDENCE: usize = 24;
@@ -63,25 +63,6 @@ pub enum AnalyzeError {
     /// A signature file is invalid.
     #[error(transparent)]
     Signatures(#[from] SignatureFileError),
-}
-
-/// One record of the timeline export.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct TimelineEntry {
-    /// RFC 3339 UTC, when dated.
-    pub time: Option<String>,
-    /// Member path.
-    pub path: String,
-    /// Line.
-    pub line: Option<u32>,
-    /// Event-log record number.
-    pub record_id: Option<u64>,
-    /// Level.
-    pub level: String,
-    /// Signal names that tagged the record, comma-separated.
-    pub signals: String,
-    /// Text (first line, clipped).
-    pub text: String,
 }
 
 /// The report, plus the timeline when asked for.
@@ -211,8 +192,7 @@ fn run(
     inventory.extend(outcomes.iter().map(|o| o.entry.clone()));
     inventory.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(b.kind)));
 
-    let timeline =
-        if opts.keep_timeline { build_timeline(&outcomes, &listing, &signals, &clock) } else { Vec::new() };
+    let timeline = if opts.keep_timeline { build_timeline(&outcomes, &signals, &clock) } else { Vec::new() };
     let records = outcomes.iter().filter_map(|o| o.scan.as_ref()).map(|s| s.records).sum::<u64>()
         + outcomes
             .iter()
@@ -240,192 +220,6 @@ fn run(
         },
     };
     Analysis { report, timeline }
-}
-
-/// Seconds a backup run's first extension-log line may trail the agent's Enable line.
-const ENABLE_TO_RUN_SECS: i64 = 120;
-/// Seconds between one instant written by two writers (service start vs its first line, status file vs the
-/// agent's echo of it).
-const SAME_MOMENT_SECS: i64 = 120;
-
-/// Zone observations from instants two sources wrote in different clocks:
-/// - the Linux agent (UTC) starting the backup extension, and the extension's local-time log starting a run
-///   moments later;
-/// - Windows: the Service Control Manager (event logs, UTC) reporting the guest agent running, and the agent's
-///   local-time log starting; the extension's status file (UTC) and the agent's local-time line reporting it.
-fn cross_source_observations(outcomes: &[MemberOutcome]) -> Vec<crate::timeline::ZoneObservation> {
-    let times =
-        |kinds: &[ArtifactKind], signal: &str, utc: bool, backup_only: bool| -> Vec<chrono::NaiveDateTime> {
-            outcomes
-                .iter()
-                .filter(|o| kinds.contains(&o.kind))
-                .flat_map(|o| o.signals.iter())
-                .filter(|s| &*s.signal == signal && (!backup_only || s.about_backup))
-                .filter_map(|s| match (s.time, utc) {
-                    (Some(SourceTime::Utc(t)), true) | (Some(SourceTime::Local(t)), false) => Some(t),
-                    _ => None,
-                })
-                .collect()
-        };
-    let status_times: Vec<chrono::NaiveDateTime> = outcomes
-        .iter()
-        .flat_map(|o| o.facts.iter())
-        .filter_map(|f| match f {
-            crate::facts::Fact::ExtensionStatus(s) if s.is_backup_extension() => {
-                s.time.map(|t| t.naive_utc())
-            }
-            _ => None,
-        })
-        .collect();
-    let mut out = pair_votes(
-        &times(&[ArtifactKind::WaagentLog], "ext.enable", true, true),
-        &times(&[ArtifactKind::VmSnapshotLog], "snap.run-start", false, false),
-        0..=ENABLE_TO_RUN_SECS,
-    );
-    out.extend(pair_votes(
-        &times(&[ArtifactKind::Evtx], "win.agent-service-running", true, false),
-        &times(&[ArtifactKind::WaAppAgentLog], "agent.version", false, false),
-        -SAME_MOMENT_SECS..=SAME_MOMENT_SECS,
-    ));
-    out.extend(pair_votes(
-        &status_times,
-        &times(&[ArtifactKind::WaAppAgentLog], "win.agent-status-echo", false, true),
-        -SAME_MOMENT_SECS..=SAME_MOMENT_SECS,
-    ));
-    out
-}
-
-/// Converts every signal to UTC, sorts them, and summarises each source's clock.
-fn place_on_timeline(
-    outcomes: &[MemberOutcome],
-    signatures: &SignatureSet,
-    clock: &LocalClock,
-) -> (Vec<Signal>, Vec<SourceInfo>, Vec<SourceClock>) {
-    let mut signals = Vec::new();
-    let mut sources = Vec::new();
-    let mut clocks = Vec::new();
-    for o in outcomes {
-        let path: Arc<str> = Arc::from(o.entry.path.as_str());
-        for raw in &o.signals {
-            signals.push(Signal {
-                name: raw.signal.clone(),
-                signature: Arc::from(signatures.signatures()[raw.signature].id.as_str()),
-                path: path.clone(),
-                kind: o.kind,
-                line: raw.line,
-                record_id: raw.record_id,
-                time: raw.time.map(|t| clock.to_utc(t)),
-                level: raw.level,
-                prefix: raw.prefix.clone(),
-                text: raw.text.clone(),
-                head: raw.head.clone(),
-                about_backup: raw.about_backup,
-                captures: raw.captures.clone(),
-            });
-        }
-        let Some(scan) = &o.scan else { continue };
-        let to_utc = |span: Option<(chrono::NaiveDateTime, chrono::NaiveDateTime)>, utc: bool| {
-            span.map(|(a, b)| {
-                let wrap = |n| if utc { SourceTime::Utc(n) } else { SourceTime::Local(n) };
-                (clock.to_utc(wrap(a)), clock.to_utc(wrap(b)))
-            })
-        };
-        let spans: Vec<(DateTime<Utc>, DateTime<Utc>)> =
-            [to_utc(scan.utc_span, true), to_utc(scan.local_span, false)].into_iter().flatten().collect();
-        let first = spans.iter().map(|s| s.0).min();
-        let last = spans.iter().map(|s| s.1).max();
-        sources.push(SourceInfo {
-            path: o.entry.path.clone(),
-            kind: o.kind,
-            first,
-            last,
-            last_record: scan.last_record.as_ref().map(|(_, line, text)| (*line, text.clone())),
-        });
-        clocks.push(SourceClock {
-            path: o.entry.path.clone(),
-            basis: clock.basis_for(scan.utc_span.is_some(), scan.local_span.is_some()),
-            first: first.map(rfc3339),
-            last: last.map(rfc3339),
-        });
-    }
-    signals.sort_by(|a, b| {
-        (a.time.is_none(), a.time, &a.path, a.line, &a.signature).cmp(&(
-            b.time.is_none(),
-            b.time,
-            &b.path,
-            b.line,
-            &b.signature,
-        ))
-    });
-    (signals, sources, clocks)
-}
-
-/// Defender's excluded paths: the registry's `Exclusions\\Paths` value names, and paths that 5007
-/// configuration-change events added under `Exclusions\\Paths`.
-fn defender_exclusions(signals: &[Signal], facts: &Facts) -> Vec<String> {
-    let mut out: Vec<String> = facts
-        .registry
-        .iter()
-        .filter(|r| r.key.to_ascii_lowercase().ends_with("windows defender\\exclusions\\paths"))
-        .map(|r| r.name.clone())
-        .collect();
-    for s in signals.iter().filter(|s| &*s.name == "win.av-config") {
-        if let Some(path) = s.capture("new").and_then(|v| v.split_once("Exclusions\\Paths\\")).map(|(_, p)| p)
-        {
-            let path = path.split(" = ").next().unwrap_or(path).trim().to_string();
-            if !path.is_empty() && !out.contains(&path) {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Agent version sightings from version signals and agent status reports, oldest first.
-fn agent_versions(signals: &[Signal], facts: &Facts) -> Vec<AgentVersion> {
-    let mut out = Vec::new();
-    for r in facts.registry.iter().filter(|r| r.name.eq_ignore_ascii_case("GuestAgentVersion")) {
-        out.push(AgentVersion {
-            version: r.value.trim().to_string(),
-            role: AgentRole::GoalState,
-            seen_at: None,
-            auto_update: None,
-            evidence: r.evidence(),
-        });
-    }
-    for s in &facts.agent_statuses {
-        let Some(version) = &s.version else { continue };
-        out.push(AgentVersion {
-            version: version.clone(),
-            role: AgentRole::GoalState,
-            seen_at: s.time,
-            auto_update: None,
-            evidence: Evidence {
-                path: s.path.clone(),
-                line: None,
-                record_id: None,
-                timestamp: s.time.map(rfc3339),
-                text: format!("agent status: version {version} {}", s.status.clone().unwrap_or_default()),
-            },
-        });
-    }
-    for s in signals.iter().filter(|s| &*s.name == "agent.version") {
-        let (version, role) = match (s.capture("version"), s.capture("gsversion"), s.capture("gaversion")) {
-            (Some(v), _, _) if s.signature.as_ref() == "agent.daemon-version" => (v, AgentRole::Daemon),
-            (Some(v), _, _) | (None, Some(v), _) | (None, None, Some(v)) => (v, AgentRole::GoalState),
-            _ => continue,
-        };
-        out.push(AgentVersion {
-            version: version.to_string(),
-            role,
-            seen_at: s.time,
-            auto_update: s.capture("autoupdate").map(|a| a != "0"),
-            evidence: s.evidence(),
-        });
-    }
-    out.sort_by_key(|v| (v.seen_at.is_none(), v.seen_at));
-    out
 }
 
 fn diagnose(
@@ -509,42 +303,4 @@ fn detect_os(outcomes: &[MemberOutcome]) -> &'static str {
         (false, true) => "windows",
         _ => "unknown",
     }
-}
-
-fn build_timeline(
-    outcomes: &[MemberOutcome],
-    _listing: &intake::Listing,
-    signals: &[Signal],
-    clock: &LocalClock,
-) -> Vec<TimelineEntry> {
-    // Signals keyed by (path, line or record number).
-    let mut tagged: std::collections::BTreeMap<(&str, u64), Vec<&str>> = Default::default();
-    for s in signals {
-        if let Some(at) = s.line.map(u64::from).or(s.record_id) {
-            tagged.entry((&s.path, at)).or_default().push(&s.name);
-        }
-    }
-    let mut out = Vec::new();
-    for o in outcomes {
-        for item in &o.timeline {
-            let names = item
-                .line
-                .map(u64::from)
-                .or(item.record_id)
-                .and_then(|at| tagged.get(&(o.entry.path.as_str(), at)))
-                .map(|v| v.join(","))
-                .unwrap_or_default();
-            out.push(TimelineEntry {
-                time: item.time.map(|t| rfc3339(clock.to_utc(t))),
-                path: o.entry.path.clone(),
-                line: item.line,
-                record_id: item.record_id,
-                level: item.level.as_str().to_string(),
-                signals: names,
-                text: item.text.clone(),
-            });
-        }
-    }
-    out.sort();
-    out
 }

@@ -13,6 +13,7 @@ pub mod facts;
 pub mod ingest;
 pub mod intake;
 pub mod inventory;
+pub mod model;
 pub mod progress;
 pub mod report;
 pub mod signals;

@@ -13,96 +13,13 @@ mod windows;
 mod windows_facts;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use snaptriage_parsers::Level;
 
 use crate::facts::Facts;
-use crate::intake::ArtifactKind;
 use crate::report::{Confidence, Evidence, Severity};
-use crate::signals::Captures;
-use crate::timeline::rfc3339;
 
-/// A tagged record on the UTC timeline.
-#[derive(Debug, Clone)]
-pub struct Signal {
-    /// Signal name.
-    pub name: Arc<str>,
-    /// Signature id that tagged it.
-    pub signature: Arc<str>,
-    /// Member path.
-    pub path: Arc<str>,
-    /// Member kind.
-    pub kind: ArtifactKind,
-    /// Physical line.
-    pub line: Option<u32>,
-    /// Event-log record number.
-    pub record_id: Option<u64>,
-    /// When, UTC.
-    pub time: Option<DateTime<Utc>>,
-    /// Record level.
-    pub level: Level,
-    /// Record prefix (`ExtHandler`, `[Publisher.Type-ver]`).
-    pub prefix: Option<String>,
-    /// Evidence line.
-    pub text: String,
-    /// First line of the record, when the evidence is a continuation line.
-    pub head: String,
-    /// The record names the backup extension somewhere.
-    pub about_backup: bool,
-    /// Regex captures.
-    pub captures: Captures,
-}
-
-impl Signal {
-    /// A capture by name.
-    pub fn capture(&self, name: &str) -> Option<&str> {
-        self.captures.get(name).map(String::as_str)
-    }
-
-    /// The signal as report evidence.
-    pub fn evidence(&self) -> Evidence {
-        Evidence {
-            path: self.path.to_string(),
-            line: self.line,
-            record_id: self.record_id,
-            timestamp: self.time.map(rfc3339),
-            text: self.text.clone(),
-        }
-    }
-
-    /// True when the record mentions `needle` in its evidence line, prefix or head (case-insensitive).
-    pub fn mentions(&self, needle: &str) -> bool {
-        let n = needle.to_ascii_lowercase();
-        [self.text.as_str(), self.head.as_str(), self.prefix.as_deref().unwrap_or("")]
-            .iter()
-            .any(|s| s.to_ascii_lowercase().contains(&n))
-    }
-
-    /// True when the record concerns the backup extension (by prefix, path or text).
-    pub fn is_backup_extension(&self) -> bool {
-        matches!(self.kind, ArtifactKind::VmSnapshotLog | ArtifactKind::VmSnapshotShellLog)
-            || self.about_backup
-            || self.mentions("RecoveryServices.VMSnapshot")
-            || self.mentions("VMSnapshotLinux")
-    }
-}
-
-/// Clock statistics of one source, on the UTC timeline.
-#[derive(Debug, Clone)]
-pub struct SourceInfo {
-    /// Member path.
-    pub path: String,
-    /// Kind.
-    pub kind: ArtifactKind,
-    /// First timestamp.
-    pub first: Option<DateTime<Utc>>,
-    /// Last timestamp.
-    pub last: Option<DateTime<Utc>>,
-    /// The latest record: line and text.
-    pub last_record: Option<(u32, String)>,
-}
+pub use crate::model::{Signal, SourceInfo};
 
 /// What diagnoses read.
 #[derive(Debug)]

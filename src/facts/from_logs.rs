@@ -10,8 +10,8 @@ use snaptriage_parsers::SourceTime;
 use super::report::ExtensionSummary;
 use super::version::{AgentRole, AgentVersion};
 use super::Facts;
-use crate::diagnoses::Signal;
-use crate::report::Evidence;
+use crate::model::Evidence;
+use crate::model::Signal;
 use crate::timeline::rfc3339;
 
 /// An agent version an agent-log line names.

@@ -1,6 +1,7 @@
 //! Facts: what the bundle says about the VM (OS, agent versions, configuration, extension states, zone),
 //! gathered from structured artifacts and from signal captures, independent of any one diagnosis.
 
+pub mod derive;
 mod from_logs;
 mod report;
 pub mod version;
@@ -13,7 +14,7 @@ pub use version::AgentVersion;
 use chrono::{DateTime, Utc};
 use snaptriage_parsers::waagent_conf::Config;
 
-use crate::report::Evidence;
+use crate::model::Evidence;
 
 /// A configuration file and where it came from.
 #[derive(Debug, Clone)]

@@ -14,84 +14,13 @@ pub use table::render_table;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::{Confidence, Evidence, Severity};
+
 use crate::facts::FactsReport;
 use crate::inventory::InventoryEntry;
 
 /// Version of the JSON report's shape; bumped on breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// How bad a finding is. Orders most severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Backups certainly fail because of it.
-    Critical,
-    /// Backups fail or will fail because of it.
-    Error,
-    /// A risk, a past failure that recovered, or a weak sign.
-    Warning,
-    /// Worth knowing.
-    Info,
-}
-
-impl Severity {
-    /// Lower-case name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-
-    /// One step less severe (info stays info).
-    pub fn lowered(self) -> Severity {
-        match self {
-            Severity::Critical => Severity::Error,
-            Severity::Error => Severity::Warning,
-            Severity::Warning | Severity::Info => Severity::Info,
-        }
-    }
-}
-
-/// How sure the diagnosis is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    /// Direct, unambiguous evidence.
-    High,
-    /// Strong but indirect evidence.
-    Medium,
-    /// A plausible reading of weak evidence.
-    Low,
-}
-
-impl Confidence {
-    /// Lower-case name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Confidence::High => "high",
-            Confidence::Medium => "medium",
-            Confidence::Low => "low",
-        }
-    }
-}
-
-/// One piece of evidence: where in the bundle, when, and what it says.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Evidence {
-    /// Member path in the bundle.
-    pub path: String,
-    /// 1-based line, for text sources.
-    pub line: Option<u32>,
-    /// Record number, for binary sources (event logs).
-    pub record_id: Option<u64>,
-    /// When, RFC 3339 UTC.
-    pub timestamp: Option<String>,
-    /// The line or a rendering of the record.
-    pub text: String,
-}
 
 /// A diagnosis' conclusion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 //! instants written in both clocks (mixed-era waagent logs, backup-logger lines embedded in local-time lines),
 //! or else they are assumed to be UTC — and the report says which.
 
+pub mod placement;
 mod zone;
 
 pub use zone::{parse_zone, Zone, ZoneParseError};

@@ -1,0 +1,167 @@
+//! The types every stage shares: a tagged record on the UTC timeline ([`Signal`]), a source's clock
+//! ([`SourceInfo`]), and what findings are made of ([`Evidence`], [`Severity`], [`Confidence`]). They
+//! live here so that no stage imports a later one: ingest and timeline make signals, facts and diagnoses
+//! read them, the report shows evidence.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use snaptriage_parsers::Level;
+
+use crate::intake::ArtifactKind;
+use crate::signals::Captures;
+use crate::timeline::rfc3339;
+
+/// How bad a finding is. Orders most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Backups certainly fail because of it.
+    Critical,
+    /// Backups fail or will fail because of it.
+    Error,
+    /// A risk, a past failure that recovered, or a weak sign.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// One step less severe (info stays info).
+    pub fn lowered(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::Error,
+            Severity::Error => Severity::Warning,
+            Severity::Warning | Severity::Info => Severity::Info,
+        }
+    }
+}
+
+/// How sure the diagnosis is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Direct, unambiguous evidence.
+    High,
+    /// Strong but indirect evidence.
+    Medium,
+    /// A plausible reading of weak evidence.
+    Low,
+}
+
+impl Confidence {
+    /// Lower-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
+/// One piece of evidence: where in the bundle, when, and what it says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Member path in the bundle.
+    pub path: String,
+    /// 1-based line, for text sources.
+    pub line: Option<u32>,
+    /// Record number, for binary sources (event logs).
+    pub record_id: Option<u64>,
+    /// When, RFC 3339 UTC.
+    pub timestamp: Option<String>,
+    /// The line or a rendering of the record.
+    pub text: String,
+}
+
+/// A tagged record on the UTC timeline.
+#[derive(Debug, Clone)]
+pub struct Signal {
+    /// Signal name.
+    pub name: Arc<str>,
+    /// Signature id that tagged it.
+    pub signature: Arc<str>,
+    /// Member path.
+    pub path: Arc<str>,
+    /// Member kind.
+    pub kind: ArtifactKind,
+    /// Physical line.
+    pub line: Option<u32>,
+    /// Event-log record number.
+    pub record_id: Option<u64>,
+    /// When, UTC.
+    pub time: Option<DateTime<Utc>>,
+    /// Record level.
+    pub level: Level,
+    /// Record prefix (`ExtHandler`, `[Publisher.Type-ver]`).
+    pub prefix: Option<String>,
+    /// Evidence line.
+    pub text: String,
+    /// First line of the record, when the evidence is a continuation line.
+    pub head: String,
+    /// The record names the backup extension somewhere.
+    pub about_backup: bool,
+    /// Regex captures.
+    pub captures: Captures,
+}
+
+impl Signal {
+    /// A capture by name.
+    pub fn capture(&self, name: &str) -> Option<&str> {
+        self.captures.get(name).map(String::as_str)
+    }
+
+    /// The signal as report evidence.
+    pub fn evidence(&self) -> Evidence {
+        Evidence {
+            path: self.path.to_string(),
+            line: self.line,
+            record_id: self.record_id,
+            timestamp: self.time.map(rfc3339),
+            text: self.text.clone(),
+        }
+    }
+
+    /// True when the record mentions `needle` in its evidence line, prefix or head (case-insensitive).
+    pub fn mentions(&self, needle: &str) -> bool {
+        let n = needle.to_ascii_lowercase();
+        [self.text.as_str(), self.head.as_str(), self.prefix.as_deref().unwrap_or("")]
+            .iter()
+            .any(|s| s.to_ascii_lowercase().contains(&n))
+    }
+
+    /// True when the record concerns the backup extension (by prefix, path or text).
+    pub fn is_backup_extension(&self) -> bool {
+        matches!(self.kind, ArtifactKind::VmSnapshotLog | ArtifactKind::VmSnapshotShellLog)
+            || self.about_backup
+            || self.mentions("RecoveryServices.VMSnapshot")
+            || self.mentions("VMSnapshotLinux")
+    }
+}
+
+/// Clock statistics of one source, on the UTC timeline.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// Member path.
+    pub path: String,
+    /// Kind.
+    pub kind: ArtifactKind,
+    /// First timestamp.
+    pub first: Option<DateTime<Utc>>,
+    /// Last timestamp.
+    pub last: Option<DateTime<Utc>>,
+    /// The latest record: line and text.
+    pub last_record: Option<(u32, String)>,
+}
