@@ -148,3 +148,61 @@ fn garbage_top_level_inputs_are_errors_not_panics() {
         let _ = analyze_bytes("g", bytes, &Options::default());
     }
 }
+
+/// A member as read: path, kind, and its bytes with their truncation note, or the error.
+type MemberRead = (String, ArtifactKind, Result<(Vec<u8>, Option<String>), String>);
+
+/// Every member as read.
+fn members_read(bytes: Vec<u8>, limits: &Limits) -> Vec<MemberRead> {
+    let listing = open_bytes("b.tar.gz", "b.tar.gz", bytes, limits).unwrap();
+    listing
+        .members
+        .iter()
+        .map(|m| {
+            let read = m
+                .read(limits, &ReadBudget::default())
+                .map(|b| (b.data, b.truncated))
+                .map_err(|e| e.to_string());
+            (m.path.clone(), m.kind, read)
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_tar_gz_is_read_from_a_temporary_file_as_from_memory() {
+    let log = common::healthy_waagent_log().repeat(40);
+    let tar = common::tar(&[
+        ("./var/log/waagent.log", log.as_bytes()),
+        ("./var/log/waagent.log.1.gz", &common::gz(log.as_bytes())),
+        ("./etc/waagent.conf", b"Extensions.Enabled=y\n"),
+    ]);
+    let tgz = common::gz(&tar);
+    let in_memory = Limits::default();
+    let spilled = Limits { spill_above_bytes: 1024, ..Limits::default() };
+    assert!(tar.len() > 1024 * 8, "the tar must spill: {}", tar.len());
+    let expected = members_read(tgz.clone(), &in_memory);
+    assert_eq!(expected.len(), 3);
+    assert_eq!(members_read(tgz.clone(), &spilled), expected);
+    // Cut off inside the second member: the same members, the same cut, from either place.
+    let cut = tgz[..tgz.len() * 3 / 4].to_vec();
+    let expected = members_read(cut.clone(), &in_memory);
+    assert!(expected.iter().any(|(_, _, r)| matches!(r, Ok((_, Some(_))) | Err(_))), "{expected:?}");
+    assert_eq!(members_read(cut, &spilled), expected);
+    // And the whole analysis agrees.
+    let opts = |limits: Limits| Options { limits, ..Options::default() };
+    let a = analyze_bytes("b.tar.gz", tgz.clone(), &opts(in_memory)).unwrap().report;
+    let b = analyze_bytes("b.tar.gz", tgz, &opts(spilled)).unwrap().report;
+    assert_eq!(serde_json::to_value(&a.inventory).unwrap(), serde_json::to_value(&b.inventory).unwrap());
+    assert_eq!(a.findings, b.findings);
+}
+
+#[test]
+fn a_large_lone_gz_is_read_from_a_temporary_file() {
+    let log = common::healthy_waagent_log().repeat(40);
+    let spilled = Limits { spill_above_bytes: 1024, ..Limits::default() };
+    let listing =
+        open_bytes("waagent.log.2.gz", "waagent.log.2.gz", common::gz(log.as_bytes()), &spilled).unwrap();
+    assert_eq!(listing.members.len(), 1);
+    let bytes = listing.members[0].read(&spilled, &ReadBudget::default()).unwrap();
+    assert_eq!(bytes.data, log.as_bytes());
+}

@@ -15,6 +15,7 @@ use super::path::{classification_path, nest, normalize};
 use super::read::{
     gunzip, read_limited, stream_limited, MemberBytes, MemberError, Meter, ReadBudget, StreamEnd,
 };
+use super::spill::{gunzip_spilling, Inflated, SpillFile, SpillReader};
 use super::zipscan::{self, LocalEntry, ScanEnd};
 use super::{IntakeError, Limits, Listing};
 use crate::inventory::{InventoryEntry, MemberStatus};
@@ -48,6 +49,12 @@ enum Source {
     Slice {
         data: Shared,
         range: Range<usize>,
+        cut: Option<String>,
+    },
+    /// Part of an inflated tar kept in a temporary file; `cut` as for a slice.
+    Spilled {
+        file: Arc<SpillFile>,
+        range: Range<u64>,
         cut: Option<String>,
     },
     File(PathBuf),
@@ -146,7 +153,9 @@ impl Member {
     /// Why the member's stored bytes stop short of its declared end, when its archive is cut off.
     fn cut(&self) -> Option<&str> {
         match &self.source {
-            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } => cut.as_deref(),
+            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } | Source::Spilled { cut, .. } => {
+                cut.as_deref()
+            }
             Source::Zip { .. } | Source::File(_) => None,
         }
     }
@@ -159,6 +168,7 @@ impl Member {
             }
             Source::ZipLocal { entry, .. } => entry.compressed,
             Source::Slice { range, .. } => range.len() as u64,
+            Source::Spilled { range, .. } => range.end - range.start,
             Source::File(path) => {
                 std::fs::metadata(path).map(|m| m.len()).map_err(|e| MemberError::Corrupt(e.to_string()))?
             }
@@ -201,6 +211,9 @@ impl Member {
                 })?;
                 consume(&mut meter.wrap(bytes));
             }
+            Source::Spilled { file, range, .. } => {
+                consume(&mut meter.wrap(SpillReader::new(file.clone(), range.clone())));
+            }
             Source::File(path) => {
                 let file = std::fs::File::open(path).map_err(|e| MemberError::Corrupt(e.to_string()))?;
                 consume(&mut meter.wrap(file));
@@ -214,7 +227,9 @@ impl Member {
         let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| self.open_stored(meter, consume);
         let read = read_limited(&open, stored, limits, budget);
         match &self.source {
-            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } => with_cut(read, cut),
+            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } | Source::Spilled { cut, .. } => {
+                with_cut(read, cut)
+            }
             Source::Zip { .. } | Source::File(_) => read,
         }
     }
@@ -566,18 +581,26 @@ impl Walker<'_> {
         opened
     }
 
-    /// Lists a tar held in memory. `cut` says why the data stops short when the caller knows (a cut gzip).
+    /// Lists a tar held in memory or in a spill file. `cut` says why the data stops short when the caller
+    /// knows (a cut gzip).
     fn list_tar(
         &mut self,
         prefix: Option<&str>,
         label: &str,
-        data: Vec<u8>,
+        data: impl Into<Inflated>,
         depth: u8,
         cut: Option<String>,
     ) -> Result<Opened, String> {
-        let total = data.len();
-        let shared = Shared(Arc::new(data));
-        let mut archive = tar::Archive::new(shared.as_ref());
+        let data = match data.into() {
+            Inflated::Memory(bytes) => TarData::Memory(Shared(Arc::new(bytes))),
+            Inflated::Spilled { file, len, .. } => TarData::Spilled(file, len),
+        };
+        let total = usize::try_from(data.len()).unwrap_or(usize::MAX);
+        let reader: Box<dyn Read + '_> = match &data {
+            TarData::Memory(shared) => Box::new(shared.as_ref()),
+            TarData::Spilled(file, len) => Box::new(SpillReader::new(file.clone(), 0..*len)),
+        };
+        let mut archive = tar::Archive::new(reader);
         let entries = archive.entries().map_err(|e| format!("tar: {e}"))?;
         let mut opened = Opened::new("tar");
         let mut stopped = None;
@@ -624,7 +647,14 @@ impl Walker<'_> {
             });
             let range = start.min(total)..end.min(total);
             let year = entry.header().mtime().ok().and_then(year_of_unix).filter(|y| *y > 1980);
-            let source = Source::Slice { data: shared.clone(), range, cut: member_cut };
+            let source = match &data {
+                TarData::Memory(shared) => Source::Slice { data: shared.clone(), range, cut: member_cut },
+                TarData::Spilled(file, _) => Source::Spilled {
+                    file: file.clone(),
+                    range: range.start as u64..range.end as u64,
+                    cut: member_cut,
+                },
+            };
             self.add_dated(logical, size, depth, source, year);
         }
         let recovered = opened.count - cut_members;
@@ -648,6 +678,27 @@ impl Walker<'_> {
             opened.problem = Some(problem);
         }
         Ok(opened)
+    }
+}
+
+/// A tar's bytes while it is listed.
+enum TarData {
+    Memory(Shared),
+    Spilled(Arc<SpillFile>, u64),
+}
+
+impl TarData {
+    fn len(&self) -> u64 {
+        match self {
+            TarData::Memory(shared) => shared.as_ref().len() as u64,
+            TarData::Spilled(_, len) => *len,
+        }
+    }
+}
+
+impl From<Vec<u8>> for Inflated {
+    fn from(bytes: Vec<u8>) -> Inflated {
+        Inflated::Memory(bytes)
     }
 }
 
@@ -714,20 +765,27 @@ pub(super) fn open_top_level(
         Format::Tar => Some(walker.list_tar(None, file_name, data, 0, None).map_err(|r| corrupt("tar", r))?),
         Format::Gzip => {
             let compressed = data.len();
-            let inner = gunzip(&data, limits, &walker.budget).map_err(|e| corrupt("gzip", e.to_string()))?;
+            let (inner, truncated) =
+                gunzip_spilling(&data, limits, &walker.budget).map_err(|e| corrupt("gzip", e.to_string()))?;
             drop(data);
-            let cut = inner.truncated.as_deref().map(|why| gzip_cut(compressed, inner.data.len(), why));
-            if sniff(&inner.data) == Format::Tar {
-                Some(walker.list_tar(None, file_name, inner.data, 0, cut).map_err(|r| corrupt("tar", r))?)
+            let inflated = usize::try_from(inner.len()).unwrap_or(usize::MAX);
+            let cut = truncated.as_deref().map(|why| gzip_cut(compressed, inflated, why));
+            if sniff(inner.head()) == Format::Tar {
+                Some(walker.list_tar(None, file_name, inner, 0, cut).map_err(|r| corrupt("tar", r))?)
             } else {
                 // A lone compressed file: the bundle is that one member.
                 let mut name = file_name.strip_suffix(".gz").unwrap_or(file_name).to_string();
                 if name.is_empty() {
                     name = file_name.to_string();
                 }
-                let len = inner.data.len();
-                let shared = Shared(Arc::new(inner.data));
-                walker.add(name, len as u64, 0, Source::Slice { data: shared, range: 0..len, cut });
+                let len = inner.len();
+                let source = match inner {
+                    Inflated::Memory(bytes) => {
+                        Source::Slice { data: Shared(Arc::new(bytes)), range: 0..len as usize, cut }
+                    }
+                    Inflated::Spilled { file, .. } => Source::Spilled { file, range: 0..len, cut },
+                };
+                walker.add(name, len, 0, source);
                 None
             }
         }

@@ -16,6 +16,8 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Output size below which the compression ratio is not checked (small, highly repetitive logs are normal).
     pub ratio_floor_bytes: u64,
+    /// An inflated `.tar.gz` bundle larger than this is kept in a temporary file instead of memory.
+    pub spill_above_bytes: u64,
 }
 
 impl Default for Limits {
@@ -27,6 +29,7 @@ impl Default for Limits {
             max_members: 200_000,
             max_ratio: 1_000,
             ratio_floor_bytes: 64 << 20,
+            spill_above_bytes: 64 << 20,
         }
     }
 }

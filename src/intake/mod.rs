@@ -10,6 +10,7 @@ pub mod path;
 mod container;
 mod read;
 mod sniff;
+mod spill;
 mod zipscan;
 
 use std::path::Path;
