@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Datelike, Utc};
 use rayon::prelude::*;
 
+use crate::artifacts::Os;
 use crate::catalog::Catalog;
 use crate::diagnoses::{self, Context, Draft, Signal, SourceInfo};
 use crate::facts::derive::{agent_versions, defender_exclusions};
 use crate::facts::{Facts, FactsReport};
 use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
-use crate::intake::{self, ArtifactKind, IntakeError, Limits, ReadBudget};
+use crate::intake::{self, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
 use crate::progress::Progress;
 use crate::report::{
@@ -285,20 +286,10 @@ fn cap(evidence: Vec<Evidence>) -> Vec<Evidence> {
     evidence.into_iter().enumerate().filter(|(i, _)| *i < half || *i >= tail).map(|(_, e)| e).collect()
 }
 
+/// The guest OS the bundle's artifacts tell of (the registry says which kinds are evidence of which OS).
 fn detect_os(outcomes: &[MemberOutcome]) -> &'static str {
-    let linux = outcomes.iter().any(|o| {
-        matches!(
-            o.kind,
-            ArtifactKind::WaagentLog
-                | ArtifactKind::WaagentConf
-                | ArtifactKind::VmSnapshotLog
-                | ArtifactKind::VmSnapshotShellLog
-                | ArtifactKind::Syslog
-                | ArtifactKind::OsRelease
-        )
-    });
-    let windows = outcomes.iter().any(|o| o.kind.is_windows());
-    match (linux, windows) {
+    let tells = |os: Os| outcomes.iter().any(|o| o.kind.spec().identifies_os == Some(os));
+    match (tells(Os::Linux), tells(Os::Windows)) {
         (true, false) => "linux",
         (false, true) => "windows",
         _ => "unknown",

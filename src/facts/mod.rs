@@ -102,8 +102,7 @@ impl ExtensionStatusFact {
 
 /// True for the VMSnapshot backup extension's handler names.
 pub fn is_backup_extension(handler: &str) -> bool {
-    let h = handler.to_ascii_lowercase();
-    h.contains("recoveryservices.vmsnapshot") || h.ends_with("vmsnapshotlinux") || h.ends_with(".vmsnapshot")
+    crate::artifacts::backup::is_backup_handler(handler)
 }
 
 /// An extension handler's state file or goal-state entry.

@@ -5,7 +5,7 @@
 
 mod events;
 mod logs;
-mod state;
+pub(crate) mod state;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -15,11 +15,13 @@ use chrono::NaiveDateTime;
 use snaptriage_parsers::stream::TextDamage;
 use snaptriage_parsers::{Level, SourceTime};
 
+use crate::artifacts::{Clock, Reading};
 use crate::facts::Fact;
 use crate::intake::{ArtifactKind, Limits, Member, MemberError, ReadBudget};
 use crate::inventory::{InventoryEntry, MemberStatus};
 use crate::signals::{Captures, SignatureSet};
 use crate::timeline::ZoneObservation;
+pub use state::{Document, DocumentError, DocumentReader};
 
 /// Shared, read-only inputs of every member's ingest.
 #[derive(Debug)]
@@ -228,7 +230,7 @@ fn decode_damage(bytes: &[u8], text: &str, copied: bool) -> TextDamage {
 
 /// True for sources whose timestamps carry no year: they are read after the others, so the bundle can date them.
 pub fn needs_year(kind: ArtifactKind) -> bool {
-    matches!(kind, ArtifactKind::Syslog | ArtifactKind::Dmesg)
+    kind.spec().clock == Clock::LocalWithoutYear
 }
 
 /// Reads and parses one member. Never fails: a fault becomes the inventory row's status and detail.
@@ -256,33 +258,22 @@ fn read_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         facts: Vec::new(),
         timeline: Vec::new(),
     };
-    if member.kind == ArtifactKind::Unknown {
-        out.entry.detail = "not used by any analysis".into();
-        return out;
-    }
-    if member.kind.is_line_log() {
-        logs::ingest_log(member, cx, &watchdog, &mut out);
-        return out;
-    }
-    if member.kind == ArtifactKind::Evtx {
-        match events::ingest_evtx(member, cx, &watchdog, &mut out) {
-            Ok(result) => {
-                (out.entry.status, out.entry.detail) = match result.problem {
-                    None => (MemberStatus::Parsed, result.detail),
-                    Some((true, why)) => (MemberStatus::Failed, format!("{why}; {}", result.detail)),
-                    Some((false, why)) => (MemberStatus::Partial, format!("{why}; {}", result.detail)),
-                };
-            }
-            // A limit crossed part-way: what was read of it is dropped with it.
-            Err(err) => {
-                out.signals.clear();
-                out.timeline.clear();
-                out.scan = None;
-                refuse(&mut out, &err);
-            }
+    let reader = match member.kind.spec().reading {
+        Reading::Ignored => {
+            out.entry.detail = "not used by any analysis".into();
+            return out;
         }
-        return out;
-    }
+        Reading::LineLog(log) => {
+            logs::ingest_log(member, log, cx, &watchdog, &mut out);
+            return out;
+        }
+        Reading::EventLog => {
+            ingest_event_log(member, cx, &watchdog, &mut out);
+            return out;
+        }
+        Reading::Document(reader) => Some(reader),
+        Reading::Archive => None,
+    };
     let bytes = match member.read(cx.limits, cx.budget) {
         Ok(b) => b,
         Err(err) => {
@@ -295,10 +286,32 @@ fn read_member(member: &Member, cx: &IngestContext<'_>) -> MemberOutcome {
         progress.advance(out.entry.bytes);
     }
     let text = snaptriage_parsers::lines::decode(&bytes.data);
-    let result = state::ingest_state(member, &bytes.data, &text, cx, &mut out).map_err(Fault::Unreadable);
+    let doc = Document { path: &member.path, bytes: &bytes.data, text: &text };
+    let result = state::ingest_document(member, reader, &doc, cx, &mut out)
+        .map_err(|e| Fault::Unreadable(e.to_string()));
     let damage = decode_damage(&bytes.data, &text, matches!(text, Cow::Owned(_)));
     settle(&mut out, result, bytes.truncated, &damage, false);
     out
+}
+
+/// Streams an event log and grades its inventory row from how the reading ended.
+fn ingest_event_log(member: &Member, cx: &IngestContext<'_>, watchdog: &Watchdog, out: &mut MemberOutcome) {
+    match events::ingest_evtx(member, cx, watchdog, out) {
+        Ok(result) => {
+            (out.entry.status, out.entry.detail) = match result.problem {
+                None => (MemberStatus::Parsed, result.detail),
+                Some((true, why)) => (MemberStatus::Failed, format!("{why}; {}", result.detail)),
+                Some((false, why)) => (MemberStatus::Partial, format!("{why}; {}", result.detail)),
+            };
+        }
+        // A limit crossed part-way: what was read of it is dropped with it.
+        Err(err) => {
+            out.signals.clear();
+            out.timeline.clear();
+            out.scan = None;
+            refuse(out, &err);
+        }
+    }
 }
 
 /// A member refused by a limit (or unreadable from the start): nothing of it is analysed.

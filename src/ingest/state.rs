@@ -1,13 +1,15 @@
 //! Structured state files: configuration, goal state, extension status and handler files, OS identity,
 //! network configuration. Each becomes facts; a parse failure fails only its member.
 
-use snaptriage_parsers::network_config::{self, NetworkFileKind};
+use snaptriage_parsers::network_config;
 use snaptriage_parsers::{
     ext_status, extensions_config, goal_state, handler, registry, vssadmin, waagent_conf, waagent_status,
-    SourceTime,
+    ParseError, SourceTime,
 };
 
 use super::{IngestContext, MemberOutcome, RawSignal};
+use crate::artifacts::extension_state::handler_of;
+use crate::artifacts::system::network_format;
 use crate::facts::{
     is_backup_extension, AgentStatusFact, ConfFile, ExtensionStatusFact, Fact, HandlerFact, HandlerOrigin,
     NetworkFact, RegistryFact, SettingsFact, VssWriterFact,
@@ -15,134 +17,188 @@ use crate::facts::{
 use crate::intake::{ArtifactKind, Member};
 use crate::signals::MatchScratch;
 
-/// Parses a structured member into facts; returns the inventory detail or why it failed.
-pub(super) fn ingest_state(
+/// A structured member as its reader sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Document<'a> {
+    /// The member's logical path.
+    pub path: &'a str,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+    /// Its bytes decoded as text (UTF-8 or UTF-16, invalid sequences replaced).
+    pub text: &'a str,
+}
+
+/// Why a structured member could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// Its parser refused it.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// A time zone file names no zone.
+    #[error("empty time zone file")]
+    EmptyTimeZone,
+}
+
+/// Reads a structured member into facts and returns its inventory detail (the registry names each kind's).
+pub type DocumentReader = fn(&Document<'_>, &mut MemberOutcome) -> Result<String, DocumentError>;
+
+/// Parses a structured member with its kind's reader (none: read as text only), then runs the signatures
+/// that name its kind over its text. Returns the inventory detail.
+pub(super) fn ingest_document(
     member: &Member,
-    bytes: &[u8],
-    text: &str,
+    reader: Option<DocumentReader>,
+    doc: &Document<'_>,
     cx: &IngestContext<'_>,
     out: &mut MemberOutcome,
-) -> Result<String, String> {
-    let path = member.path.as_str();
-    let detail = match member.kind {
-        ArtifactKind::WaagentConf | ArtifactKind::VmBackupConf => {
-            let config = waagent_conf::parse(text);
-            let detail =
-                format!("{} settings, {} unreadable lines", config.entries.len(), config.invalid_lines.len());
-            let file = ConfFile { path: path.to_string(), config };
-            out.facts.push(if member.kind == ArtifactKind::WaagentConf {
-                Fact::WaagentConf(file)
-            } else {
-                Fact::VmBackupConf(file)
-            });
-            detail
-        }
-        ArtifactKind::OsRelease => os_release(text, out),
-        ArtifactKind::TimeZone => {
-            let zone = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
-            match zone {
-                Some(z) => {
-                    out.facts.push(Fact::TimeZone(z.to_string(), path.to_string()));
-                    format!("zone {z}")
-                }
-                None => return Err("empty time zone file".into()),
-            }
-        }
-        ArtifactKind::NetworkConfig => network(path, text, out),
-        ArtifactKind::GoalState => match goal_state::parse(bytes).map_err(|e| e.to_string())? {
-            goal_state::GoalStateFile::Placeholder => {
-                "placeholder (agent 2.8+ keeps goal states in history/)".into()
-            }
-            goal_state::GoalStateFile::GoalState(gs) => {
-                format!("incarnation {}", gs.incarnation.map(|i| i.to_string()).unwrap_or_else(|| "?".into()))
-            }
-        },
-        ArtifactKind::HostingEnvironmentConfig => {
-            goal_state::parse_hosting_environment(bytes).map_err(|e| e.to_string())?;
-            "hosting environment".into()
-        }
-        ArtifactKind::SharedConfig => {
-            goal_state::parse_shared_config(bytes).map_err(|e| e.to_string())?;
-            "shared config".into()
-        }
-        ArtifactKind::ExtensionsConfig => extensions(path, bytes, out)?,
-        ArtifactKind::ExtStatus => status(path, bytes, out)?,
-        ArtifactKind::ExtSettings => {
-            let settings = handler::parse_settings(bytes).map_err(|e| e.to_string())?;
-            let (name, _) = handler_of(path);
-            out.facts.push(Fact::Settings(SettingsFact {
-                path: path.to_string(),
-                handler: name.unwrap_or_default(),
-                seq: handler::parse_seq_file_name(file_name(path)),
-                has_protected: settings.has_protected_settings,
-            }));
-            format!(
-                "protected settings: {}",
-                if settings.has_protected_settings { "present" } else { "none" }
-            )
-        }
-        ArtifactKind::HandlerState => {
-            let state = handler::parse_handler_state(bytes).map_err(|e| e.to_string())?;
-            let (name, version) = handler_of(path);
-            let state_text = format!("{state:?}");
-            out.facts.push(Fact::Handler(HandlerFact {
-                path: path.to_string(),
-                handler: name.unwrap_or_default(),
-                version,
-                state: state_text.clone(),
-                origin: HandlerOrigin::HandlerStateFile,
-                incarnation: None,
-            }));
-            state_text
-        }
-        ArtifactKind::HandlerStatus => {
-            handler::parse_handler_status(bytes).map_err(|e| e.to_string())?;
-            "handler status".into()
-        }
-        ArtifactKind::HandlerEnvironment => {
-            handler::parse_handler_environment(bytes).map_err(|e| e.to_string())?;
-            "handler environment".into()
-        }
-        ArtifactKind::HandlerManifest => {
-            handler::parse_handler_manifest(bytes).map_err(|e| e.to_string())?;
-            "handler manifest".into()
-        }
-        ArtifactKind::Mrseq => {
-            format!("sequence {}", handler::parse_mrseq(bytes).map_err(|e| e.to_string())?)
-        }
-        ArtifactKind::WaagentStatus | ArtifactKind::AggregateStatus => agent_status(path, bytes, out)?,
-        ArtifactKind::VssWriters => {
-            let writers = vssadmin::parse_bytes(bytes);
-            let detail = format!("{} writers", writers.len());
-            for w in writers {
-                let stable = w.state == Some(1)
-                    || w.state_text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("stable"));
-                let state = match (w.state, &w.state_text) {
-                    (Some(n), Some(t)) => format!("[{n}] {t}"),
-                    (Some(n), None) => format!("[{n}]"),
-                    (None, Some(t)) => t.clone(),
-                    (None, None) => "unknown".into(),
-                };
-                out.facts.push(Fact::VssWriter(VssWriterFact {
-                    path: path.to_string(),
-                    line: w.line,
-                    name: w.name,
-                    state,
-                    stable,
-                    last_error: w.last_error.unwrap_or_else(|| "No error".into()),
-                }));
-            }
-            detail
-        }
-        ArtifactKind::RegistryHive => hive(path, bytes, out)?,
-        ArtifactKind::Heartbeat => {
-            let hb = ext_status::parse_heartbeat(bytes).map_err(|e| e.to_string())?;
-            format!("heartbeat {}", hb.status.unwrap_or_else(|| "?".into()))
-        }
-        _ => "not parsed".into(),
+) -> Result<String, DocumentError> {
+    let detail = match reader {
+        Some(read) => read(doc, out)?,
+        None => "not parsed".into(),
     };
-    tag_whole_text(member.kind, text, cx, out);
+    tag_whole_text(member.kind, doc.text, cx, out);
     Ok(detail)
+}
+
+/// `waagent.conf`: its settings.
+pub(crate) fn waagent_conf(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    Ok(conf(doc, out, Fact::WaagentConf))
+}
+
+/// `vmbackup.conf`: its settings.
+pub(crate) fn vmbackup_conf(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    Ok(conf(doc, out, Fact::VmBackupConf))
+}
+
+fn conf(doc: &Document<'_>, out: &mut MemberOutcome, fact: fn(ConfFile) -> Fact) -> String {
+    let config = waagent_conf::parse(doc.text);
+    let detail =
+        format!("{} settings, {} unreadable lines", config.entries.len(), config.invalid_lines.len());
+    out.facts.push(fact(ConfFile { path: doc.path.to_string(), config }));
+    detail
+}
+
+/// `/etc/timezone`: the zone it names.
+pub(crate) fn time_zone(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let zone = doc.text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+    let zone = zone.ok_or(DocumentError::EmptyTimeZone)?;
+    out.facts.push(Fact::TimeZone(zone.to_string(), doc.path.to_string()));
+    Ok(format!("zone {zone}"))
+}
+
+/// A goal state: its incarnation (agents 2.8+ leave a placeholder).
+pub(crate) fn goal_state(doc: &Document<'_>, _out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    Ok(match goal_state::parse(doc.bytes)? {
+        goal_state::GoalStateFile::Placeholder => {
+            "placeholder (agent 2.8+ keeps goal states in history/)".into()
+        }
+        goal_state::GoalStateFile::GoalState(gs) => {
+            format!("incarnation {}", gs.incarnation.map(|i| i.to_string()).unwrap_or_else(|| "?".into()))
+        }
+    })
+}
+
+/// `HostingEnvironmentConfig.xml`: checked to parse.
+pub(crate) fn hosting_environment(
+    doc: &Document<'_>,
+    _out: &mut MemberOutcome,
+) -> Result<String, DocumentError> {
+    goal_state::parse_hosting_environment(doc.bytes)?;
+    Ok("hosting environment".into())
+}
+
+/// `SharedConfig.xml`: checked to parse.
+pub(crate) fn shared_config(doc: &Document<'_>, _out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    goal_state::parse_shared_config(doc.bytes)?;
+    Ok("shared config".into())
+}
+
+/// A handler's settings file: whether it carries protected settings.
+pub(crate) fn ext_settings(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let settings = handler::parse_settings(doc.bytes)?;
+    let (name, _) = handler_of(doc.path);
+    out.facts.push(Fact::Settings(SettingsFact {
+        path: doc.path.to_string(),
+        handler: name.unwrap_or_default(),
+        seq: handler::parse_seq_file_name(file_name(doc.path)),
+        has_protected: settings.has_protected_settings,
+    }));
+    Ok(format!("protected settings: {}", if settings.has_protected_settings { "present" } else { "none" }))
+}
+
+/// A handler's `HandlerState`.
+pub(crate) fn handler_state(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let state = handler::parse_handler_state(doc.bytes)?;
+    let (name, version) = handler_of(doc.path);
+    let state_text = format!("{state:?}");
+    out.facts.push(Fact::Handler(HandlerFact {
+        path: doc.path.to_string(),
+        handler: name.unwrap_or_default(),
+        version,
+        state: state_text.clone(),
+        origin: HandlerOrigin::HandlerStateFile,
+        incarnation: None,
+    }));
+    Ok(state_text)
+}
+
+/// A handler's `HandlerStatus`: checked to parse.
+pub(crate) fn handler_status(doc: &Document<'_>, _out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    handler::parse_handler_status(doc.bytes)?;
+    Ok("handler status".into())
+}
+
+/// A handler's `HandlerEnvironment.json`: checked to parse.
+pub(crate) fn handler_environment(
+    doc: &Document<'_>,
+    _out: &mut MemberOutcome,
+) -> Result<String, DocumentError> {
+    handler::parse_handler_environment(doc.bytes)?;
+    Ok("handler environment".into())
+}
+
+/// A handler's `HandlerManifest.json`: checked to parse.
+pub(crate) fn handler_manifest(
+    doc: &Document<'_>,
+    _out: &mut MemberOutcome,
+) -> Result<String, DocumentError> {
+    handler::parse_handler_manifest(doc.bytes)?;
+    Ok("handler manifest".into())
+}
+
+/// A handler's `mrseq`: the sequence number it last processed.
+pub(crate) fn mrseq(doc: &Document<'_>, _out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    Ok(format!("sequence {}", handler::parse_mrseq(doc.bytes)?))
+}
+
+/// `vssadmin list writers` output: each writer's state and last error.
+pub(crate) fn vss_writers(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let writers = vssadmin::parse_bytes(doc.bytes);
+    let detail = format!("{} writers", writers.len());
+    for w in writers {
+        let stable =
+            w.state == Some(1) || w.state_text.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("stable"));
+        let state = match (w.state, &w.state_text) {
+            (Some(n), Some(t)) => format!("[{n}] {t}"),
+            (Some(n), None) => format!("[{n}]"),
+            (None, Some(t)) => t.clone(),
+            (None, None) => "unknown".into(),
+        };
+        out.facts.push(Fact::VssWriter(VssWriterFact {
+            path: doc.path.to_string(),
+            line: w.line,
+            name: w.name,
+            state,
+            stable,
+            last_error: w.last_error.unwrap_or_else(|| "No error".into()),
+        }));
+    }
+    Ok(detail)
+}
+
+/// An extension's heartbeat: its status.
+pub(crate) fn heartbeat(doc: &Document<'_>, _out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let hb = ext_status::parse_heartbeat(doc.bytes)?;
+    Ok(format!("heartbeat {}", hb.status.unwrap_or_else(|| "?".into())))
 }
 
 /// Runs signatures that apply to a structured kind over the whole file as one record.
@@ -177,9 +233,10 @@ fn tag_whole_text(kind: ArtifactKind, text: &str, cx: &IngestContext<'_>, out: &
     }
 }
 
-fn os_release(text: &str, out: &mut MemberOutcome) -> String {
+/// `os-release` and friends: the OS's name.
+pub(crate) fn os_release(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
     let field = |key: &str| {
-        text.lines().find_map(|l| {
+        doc.text.lines().find_map(|l| {
             l.strip_prefix(key)?.strip_prefix('=').map(|v| v.trim().trim_matches('"').to_string())
         })
     };
@@ -190,25 +247,20 @@ fn os_release(text: &str, out: &mut MemberOutcome) -> String {
             None => n,
         })
     });
-    match name {
+    Ok(match name {
         Some(n) => {
             out.facts.push(Fact::Os(n.clone()));
             n
         }
         None => "no OS name".into(),
-    }
+    })
 }
 
-fn network(path: &str, text: &str, out: &mut MemberOutcome) -> String {
+/// Network configuration (ifcfg, netplan, interfaces, told apart by the file name): each interface's addressing.
+pub(crate) fn network_config(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let (path, text) = (doc.path, doc.text);
     let file = file_name(path);
-    let kind = if file.starts_with("ifcfg-") {
-        NetworkFileKind::Ifcfg
-    } else if file.ends_with(".yaml") || file.ends_with(".yml") {
-        NetworkFileKind::Netplan
-    } else {
-        NetworkFileKind::Interfaces
-    };
-    let found = network_config::parse(kind, file, text);
+    let found = network_config::parse(network_format(file), file, text);
     let detail = format!("{} interface declarations", found.len());
     for a in found {
         out.facts.push(Fact::Network(NetworkFact {
@@ -219,11 +271,16 @@ fn network(path: &str, text: &str, out: &mut MemberOutcome) -> String {
             text: a.text,
         }));
     }
-    detail
+    Ok(detail)
 }
 
-fn extensions(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, String> {
-    let config = extensions_config::parse(bytes).map_err(|e| e.to_string())?;
+/// `ExtensionsConfig`: each handler the goal state asks for, and in which state.
+pub(crate) fn extensions_config(
+    doc: &Document<'_>,
+    out: &mut MemberOutcome,
+) -> Result<String, DocumentError> {
+    let path = doc.path;
+    let config = extensions_config::parse(doc.bytes)?;
     for plugin in &config.plugins {
         let Some(name) = plugin.name.clone() else { continue };
         let state = match &plugin.state {
@@ -249,8 +306,10 @@ fn extensions(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<Strin
     ))
 }
 
-fn status(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, String> {
-    let parsed = ext_status::parse(bytes).map_err(|e| e.to_string())?;
+/// A handler's status file: its effective status, code, message and the backup extension's telemetry.
+pub(crate) fn ext_status(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let path = doc.path;
+    let parsed = ext_status::parse(doc.bytes)?;
     let (dir_name, dir_version) = handler_of(path);
     let handler = dir_name.or_else(|| parsed.name.clone()).unwrap_or_else(|| "unknown".into());
     let effective = parsed.effective_status();
@@ -321,8 +380,9 @@ const HIVE_PREFIXES: &[&str] = &[
 ];
 
 /// A registry hive: the values under the backup-relevant keys (SYSTEM: only the current control set).
-fn hive(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, String> {
-    let values = registry::read_hive(bytes, HIVE_PREFIXES).map_err(|e| e.to_string())?;
+pub(crate) fn registry_hive(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let path = doc.path;
+    let values = registry::read_hive(doc.bytes, HIVE_PREFIXES)?;
     let current = registry::current_control_set(&values);
     let mut kept = 0;
     for v in &values {
@@ -349,8 +409,9 @@ fn utc(t: Option<SourceTime>) -> Option<chrono::DateTime<chrono::Utc>> {
 }
 
 /// The agent's aggregate status: its version and readiness, and each handler's reported settings status.
-fn agent_status(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<String, String> {
-    let report = waagent_status::parse(bytes).map_err(|e| e.to_string())?;
+pub(crate) fn agent_status(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let path = doc.path;
+    let report = waagent_status::parse(doc.bytes)?;
     let time = utc(report.timestamp);
     let version = report.goal_state_agent_version.clone().or_else(|| report.agent_version.clone());
     out.facts.push(Fact::AgentStatus(AgentStatusFact {
@@ -403,44 +464,4 @@ fn agent_status(path: &str, bytes: &[u8], out: &mut MemberOutcome) -> Result<Str
 
 fn file_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
-}
-
-/// Handler name and version from a member path: Linux `.../<Handler>-<ver>/status/N.status`, Windows
-/// `.../Plugins/<Handler>/<ver>/Status/N.status`.
-pub(crate) fn handler_of(path: &str) -> (Option<String>, Option<String>) {
-    let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty() && *p != "!").collect();
-    let n = parts.len();
-    if n < 3 {
-        return (None, None);
-    }
-    let dir = parts[n - 3].trim_end_matches(".zip");
-    if let Some((name, version)) = handler::parse_handler_dir_name(dir) {
-        return (Some(name.to_string()), Some(version.to_string()));
-    }
-    if n >= 4 && parts[n - 3].split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
-        return (Some(parts[n - 4].to_string()), Some(parts[n - 3].to_string()));
-    }
-    (None, None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn handler_from_linux_and_windows_paths() {
-        assert_eq!(
-            handler_of(
-                "var/lib/waagent/Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9225.0/status/3.status"
-            ),
-            (Some("Microsoft.Azure.RecoveryServices.VMSnapshotLinux".into()), Some("1.0.9225.0".into()))
-        );
-        assert_eq!(
-            handler_of(
-                "Packages/Plugins/Microsoft.Azure.RecoveryServices.VMSnapshot/1.0.75.0/Status/2.status"
-            ),
-            (Some("Microsoft.Azure.RecoveryServices.VMSnapshot".into()), Some("1.0.75.0".into()))
-        );
-        assert_eq!(handler_of("status/1.status"), (None, None));
-    }
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use zip::read::ZipReadOptions;
 use zip::ZipArchive;
 
-use super::classify::{classify, ArtifactKind};
 use super::path::{classification_path, nest, normalize};
 use super::read::{
     gunzip, read_limited, stream_limited, MemberBytes, MemberError, Meter, ReadBudget, StreamEnd,
@@ -18,6 +17,7 @@ use super::read::{
 use super::spill::{gunzip_spilling, Inflated, SpillFile, SpillReader};
 use super::zipscan::{self, LocalEntry, ScanEnd};
 use super::{IntakeError, Limits, Listing};
+use crate::artifacts::{classify, ArtifactKind};
 use crate::inventory::{InventoryEntry, MemberStatus};
 
 /// Bytes shared by every member of one in-memory container.

@@ -3,7 +3,6 @@
 //!
 //! Nothing is ever extracted to disk: member names are logical paths only.
 
-pub mod classify;
 pub mod limits;
 pub mod path;
 
@@ -15,8 +14,8 @@ mod zipscan;
 
 use std::path::Path;
 
+pub use crate::artifacts::{classify, ArtifactKind, Classification};
 use crate::inventory::InventoryEntry;
-pub use classify::{classify, ArtifactKind, Classification};
 pub use container::Member;
 pub use limits::Limits;
 pub use read::{MemberBytes, MemberError, ReadBudget, StreamEnd};

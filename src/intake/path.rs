@@ -23,7 +23,7 @@ pub fn classification_path(logical: &str) -> String {
     for (i, part) in logical.split("!/").enumerate() {
         if i > 0 {
             let lower = out.to_ascii_lowercase();
-            for ext in [".tar.gz", ".tgz", ".zip", ".tar"] {
+            for ext in crate::artifacts::containers::ARCHIVE_SUFFIXES {
                 if lower.ends_with(ext) {
                     out.truncate(out.len() - ext.len());
                     break;

@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::artifacts::backup::is_backup_path;
+use crate::artifacts::{ArtifactKind, Reading, SourceFamily};
 use crate::facts::SourceClock;
 use crate::inventory::{InventoryEntry, MemberStatus};
 
@@ -75,95 +77,89 @@ pub struct Coverage {
     pub summary: String,
 }
 
-/// A family: its id, label, the artifact kinds it holds, and the OSes whose summary names it even when absent.
+/// A family: its id, label, which registry family it shows, and the OSes whose summary names it even when
+/// absent. (Which artifact kinds belong to a family is said by each kind's registry entry.)
 struct Family {
     id: &'static str,
     label: &'static str,
-    kinds: &'static [&'static str],
+    family: SourceFamily,
     /// Shown even when absent, for bundles of this OS (`linux`, `windows`, or both when unknown).
     key_for: &'static [&'static str],
 }
 
-const BACKUP_EXTENSION: &str = "backup-extension-logs";
-
 const FAMILIES: &[Family] = &[
-    Family { id: "linux-agent-log", label: "Linux agent log", kinds: &["waagent-log"], key_for: &["linux"] },
+    Family {
+        id: "linux-agent-log",
+        label: "Linux agent log",
+        family: SourceFamily::LinuxAgentLog,
+        key_for: &["linux"],
+    },
     Family {
         id: "agent-state",
         label: "agent configuration and goal states",
-        kinds: &[
-            "waagent-conf",
-            "goal-state",
-            "extensions-config",
-            "hosting-environment-config",
-            "shared-config",
-            "waagent-status",
-        ],
+        family: SourceFamily::AgentState,
         key_for: &[],
     },
     Family {
         id: "windows-agent-logs",
         label: "Windows agent logs",
-        kinds: &["waappagent-log"],
+        family: SourceFamily::WindowsAgentLogs,
         key_for: &["windows"],
     },
-    Family { id: "windows-event-logs", label: "Windows event logs", kinds: &["evtx"], key_for: &["windows"] },
     Family {
-        id: BACKUP_EXTENSION,
+        id: "windows-event-logs",
+        label: "Windows event logs",
+        family: SourceFamily::WindowsEventLogs,
+        key_for: &["windows"],
+    },
+    Family {
+        id: "backup-extension-logs",
         label: "backup extension logs",
-        kinds: &["vmsnapshot-log", "vmsnapshot-shell-log", "vmbackup-conf"],
+        family: SourceFamily::BackupExtensionLogs,
         key_for: &["linux", "windows"],
     },
     Family {
         id: "extension-state",
         label: "extension status and settings",
-        kinds: &[
-            "ext-status",
-            "ext-settings",
-            "aggregate-status",
-            "heartbeat",
-            "handler-state",
-            "handler-status",
-            "handler-environment",
-            "handler-manifest",
-            "mrseq",
-        ],
+        family: SourceFamily::ExtensionState,
         key_for: &[],
     },
     Family {
         id: "other-extension-logs",
         label: "other extension logs",
-        kinds: &["extension-log", "plugin-log"],
+        family: SourceFamily::OtherExtensionLogs,
         key_for: &[],
     },
-    Family { id: "system-logs", label: "system logs", kinds: &["syslog", "dmesg"], key_for: &[] },
+    Family { id: "system-logs", label: "system logs", family: SourceFamily::SystemLogs, key_for: &[] },
     Family {
         id: "windows-state",
         label: "registry hives and VSS writers",
-        kinds: &["registry-hive", "vss-writers"],
+        family: SourceFamily::WindowsState,
         key_for: &[],
     },
     Family {
         id: "vm-configuration",
         label: "OS and network configuration",
-        kinds: &["os-release", "timezone", "network-config", "collector-results"],
+        family: SourceFamily::VmConfiguration,
         key_for: &[],
     },
 ];
 
-/// The family an inventory row belongs to, if any (archives and unknown files belong to none).
+/// The family an inventory row belongs to, if any (archives and unknown files belong to none). Another
+/// extension's log kept in the backup extension's folder counts as the backup extension's.
 fn family_of(entry: &InventoryEntry) -> Option<&'static str> {
-    let backup_plugin = matches!(entry.kind, "plugin-log" | "extension-log")
-        && entry.path.to_ascii_lowercase().contains("recoveryservices.vmsnapshot");
-    if backup_plugin {
-        return Some(BACKUP_EXTENSION);
-    }
-    FAMILIES.iter().find(|f| f.kinds.contains(&entry.kind)).map(|f| f.id)
+    let family = ArtifactKind::from_name(entry.kind)?.spec().family?;
+    let family = match family {
+        SourceFamily::OtherExtensionLogs if is_backup_path(&entry.path) => SourceFamily::BackupExtensionLogs,
+        other => other,
+    };
+    FAMILIES.iter().find(|f| f.family == family).map(|f| f.id)
 }
 
-/// True for a member of a kind snaptriage reads.
+/// True for a member of a kind snaptriage reads (archives are opened, not read; unknown files are not read).
 fn analysable_kind(kind: &str) -> bool {
-    !matches!(kind, "archive" | "unknown")
+    ArtifactKind::from_name(kind)
+        .is_none_or(|k| !matches!(k.spec().reading, Reading::Archive | Reading::Ignored))
 }
 
 fn read(status: MemberStatus) -> bool {

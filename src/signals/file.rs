@@ -105,10 +105,10 @@ pub fn load_signatures(origin: &str, text: &str) -> Result<Vec<Signature>, Signa
         if !has_literal && regex.is_none() && !event_scoped {
             return Err(at("needs at least one of `all`, `any`, `regex`, `providers` or `event_ids`".into()));
         }
-        if sources.contains(&ArtifactKind::Evtx) && !event_scoped {
+        if sources.iter().any(|k| k.is_event_log()) && !event_scoped {
             return Err(at("event-log signatures need `providers` or `event_ids`".into()));
         }
-        if event_scoped && sources.iter().any(|k| *k != ArtifactKind::Evtx) {
+        if event_scoped && sources.iter().any(|k| !k.is_event_log()) {
             return Err(at("`providers` and `event_ids` apply only to `sources = [\"evtx\"]`".into()));
         }
         if s.all.iter().chain(&s.any).chain(&s.none).any(|l| l.is_empty()) {

@@ -16,11 +16,12 @@ use std::sync::mpsc::sync_channel;
 use chrono::Datelike;
 use rayon::prelude::*;
 use snaptriage_parsers::stream::{RecordStream, TextDamage};
-use snaptriage_parsers::{generic_log, shell_log, syslog, vmsnapshot_log, waagent_log, waappagent_log};
+use snaptriage_parsers::{generic_log, syslog};
 
 use super::{budget_spent, Fault, IngestContext, MemberOutcome, RawSignal, SourceScan, Watchdog};
+use crate::artifacts::{LineLog, LineParser};
 use crate::facts::Fact;
-use crate::intake::{ArtifactKind, Member, MemberError, ReadBudget, StreamEnd};
+use crate::intake::{Member, MemberError, ReadBudget, StreamEnd};
 use crate::signals::{SignatureSet, PERIODIC_TEXT_KEPT};
 use batch::Batch;
 use clock::ClockScan;
@@ -36,12 +37,13 @@ const BATCHES_QUEUED: usize = 4;
 /// part-way keeps nothing; one stopped by its time budget keeps what was read before.
 pub(super) fn ingest_log(
     member: &Member,
+    log: LineLog,
     cx: &IngestContext<'_>,
     watchdog: &Watchdog,
     out: &mut MemberOutcome,
 ) {
     let mut year = None;
-    if matches!(member.kind, ArtifactKind::Syslog | ArtifactKind::Dmesg) {
+    if matches!(log.parser, LineParser::YearLess(_)) {
         // Year-less lines are dated from the year of the last line, counted back over the rollovers.
         let last = cx.year_reference.map(|r| r.year()).or(member.modified_year).unwrap_or(cx.fallback_year);
         let mut rollovers = syslog::Rollovers::default();
@@ -55,7 +57,7 @@ pub(super) fn ingest_log(
         }
         year = Some((last, rollovers.finish()));
     }
-    let mut read = read_pass(member, cx, watchdog, out, year);
+    let mut read = read_pass(member, log.parser, cx, watchdog, out, year);
     // Dated by the bundle's newest timestamp, a log ending well after it belongs to the year before.
     if let (Some((last, rollovers)), Some(reference), Ok(pass)) = (year, cx.year_reference, &read) {
         let ends_late =
@@ -64,7 +66,7 @@ pub(super) fn ingest_log(
             out.signals.clear();
             out.timeline.clear();
             out.facts.clear();
-            read = read_pass(member, cx, watchdog, out, Some((last - 1, rollovers)));
+            read = read_pass(member, log.parser, cx, watchdog, out, Some((last - 1, rollovers)));
         }
     }
     let pass = match read {
@@ -74,10 +76,8 @@ pub(super) fn ingest_log(
             return;
         }
     };
-    if member.kind == ArtifactKind::CollectorResults {
-        if let Some((_, last)) = pass.scan.utc_span {
-            out.facts.push(Fact::CollectedAt(last.and_utc()));
-        }
+    if let Some(conclude) = log.concludes {
+        conclude(&pass.scan, &mut out.facts);
     }
     out.entry.bytes = pass.bytes;
     let detail = format!("{} records{}", pass.scan.records, pass.format_note);
@@ -104,17 +104,12 @@ struct Pass {
     stopped: Option<u64>,
 }
 
-/// The parser for a log member; `year`: the last year and the rollovers of a year-less log.
-fn parser_for(kind: ArtifactKind, year: Option<(i32, i32)>) -> RecordStream {
-    match (kind, year) {
-        (ArtifactKind::WaagentLog, _) => waagent_log::stream(),
-        (ArtifactKind::VmSnapshotLog, _) => vmsnapshot_log::stream(),
-        (ArtifactKind::VmSnapshotShellLog, _) => shell_log::stream(),
-        (ArtifactKind::WaAppAgentLog, _) => waappagent_log::stream(),
-        (ArtifactKind::Syslog | ArtifactKind::Dmesg, Some((last, rollovers))) => {
-            syslog::stream(last, rollovers)
-        }
-        _ => generic_log::stream(),
+/// A new stream of the log's parser; `year`: the last year and the rollovers of a year-less log.
+fn parser_for(parser: LineParser, year: Option<(i32, i32)>) -> RecordStream {
+    match (parser, year) {
+        (LineParser::Dated(stream), _) => stream(),
+        (LineParser::YearLess(stream), Some((last, rollovers))) => stream(last, rollovers),
+        (LineParser::YearLess(_), None) => generic_log::stream(),
     }
 }
 
@@ -122,6 +117,7 @@ fn parser_for(kind: ArtifactKind, year: Option<(i32, i32)>) -> RecordStream {
 /// (on the thread pool for a large member), and merged into `out` in file order.
 fn read_pass(
     member: &Member,
+    parser: LineParser,
     cx: &IngestContext<'_>,
     watchdog: &Watchdog,
     out: &mut MemberOutcome,
@@ -135,7 +131,7 @@ fn read_pass(
             let (send, receive) = sync_channel::<Batch>(BATCHES_QUEUED);
             let reader =
                 std::thread::Builder::new().name("log-reader".into()).spawn_scoped(scope, move || {
-                    read_records(member, cx, watchdog, year, &mut |batch| {
+                    read_records(member, parser, cx, watchdog, year, &mut |batch| {
                         // The receiving side stops only when it is done with the member.
                         let _ = send.send(batch);
                     })
@@ -144,7 +140,7 @@ fn read_pass(
                 Ok(reader) => reader,
                 // No thread to spare: read in place.
                 Err(_) => {
-                    return read_records(member, cx, watchdog, year, &mut |batch| {
+                    return read_records(member, parser, cx, watchdog, year, &mut |batch| {
                         merge.absorb(tagger.run(&batch), out)
                     })
                 }
@@ -164,7 +160,7 @@ fn read_pass(
                 .unwrap_or_else(|_| Err(MemberError::Corrupt("the log reader stopped unexpectedly".into())))
         })
     } else {
-        read_records(member, cx, watchdog, year, &mut |batch| merge.absorb(tagger.run(&batch), out))
+        read_records(member, parser, cx, watchdog, year, &mut |batch| merge.absorb(tagger.run(&batch), out))
     }?;
     Ok(read)
 }
@@ -172,12 +168,13 @@ fn read_pass(
 /// Streams a member's records into batches handed to `emit`, keeping the clock statistics on the way.
 fn read_records(
     member: &Member,
+    parser: LineParser,
     cx: &IngestContext<'_>,
     watchdog: &Watchdog,
     year: Option<(i32, i32)>,
     emit: &mut dyn FnMut(Batch),
 ) -> Result<Pass, MemberError> {
-    let mut stream = parser_for(member.kind, year);
+    let mut stream = parser_for(parser, year);
     let mut clock = ClockScan::new(member.kind);
     let mut batch = Batch::default();
     let mut stopped = None;
