@@ -22,7 +22,7 @@ use crate::report::{
 use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
 pub use crate::timeline::placement::TimelineEntry;
 use crate::timeline::placement::{build_timeline, cross_source_observations, place_on_timeline};
-use crate::timeline::{parse_zone, rfc3339, LocalClock, TimeBasis, Zone};
+use crate::timeline::{parse_zone, rfc3339, LocalClock, TimeBasis, Zone, ZoneVotes};
 
 /// Most evidence items a finding carries (the oldest half and the newest half are kept).
 const MAX_EVIDENCE: usize = 24;
@@ -163,13 +163,13 @@ fn run(
     let outcomes: Vec<MemberOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
 
     let mut facts = Facts::default();
-    let mut observations = Vec::new();
+    let mut observations = ZoneVotes::default();
     for o in &outcomes {
         for f in &o.facts {
             facts.absorb(f.clone());
         }
         if let Some(scan) = &o.scan {
-            observations.extend(scan.zone_observations.iter().copied());
+            observations.merge(&scan.zone_observations);
         }
     }
     observations.extend(cross_source_observations(&outcomes));

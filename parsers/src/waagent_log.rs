@@ -38,7 +38,8 @@ mod mentions;
 
 pub use mentions::{
     decode_compressed, decoded_event_message, extension_activity, os_mention, target_handler_state,
-    version_mentions, ActivityOutcome, ExtensionActivity, VersionMention, VersionRole, MAX_DECODED_MESSAGE,
+    version_mentions, version_mentions_marked, ActivityOutcome, ExtensionActivity, VersionMention,
+    VersionRole, MAX_DECODED_MESSAGE, VERSION_MARKERS,
 };
 
 /// Most stray characters (after any NULs) tolerated in front of a header's timestamp.

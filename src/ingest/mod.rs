@@ -20,7 +20,7 @@ use crate::facts::Fact;
 use crate::intake::{ArtifactKind, Limits, Member, MemberError, ReadBudget};
 use crate::inventory::{InventoryEntry, MemberStatus};
 use crate::signals::{Captures, SignatureSet};
-use crate::timeline::ZoneObservation;
+use crate::timeline::ZoneVotes;
 pub use state::{Document, DocumentError, DocumentReader};
 
 /// Shared, read-only inputs of every member's ingest.
@@ -83,7 +83,7 @@ pub struct SourceScan {
     /// Earliest / latest local-written timestamps.
     pub local_span: Option<(NaiveDateTime, NaiveDateTime)>,
     /// Observed `local - utc` offsets (seconds) from instants written in both clocks.
-    pub zone_observations: Vec<ZoneObservation>,
+    pub zone_observations: ZoneVotes,
     /// The latest timed record: its time, line and first line (clipped).
     pub last_record: Option<(SourceTime, u32, String)>,
 }

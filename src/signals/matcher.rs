@@ -25,6 +25,11 @@ pub struct SignatureSet {
     /// literals): a record none of these hit is matched by no literal signature, so the walk that records
     /// every literal's position runs only on the few records this finds something in.
     triggers: AhoCorasick,
+    /// The same literals, lower-case, matched as written: for text lower-cased beforehand, where the
+    /// search can use the vectorised literal prefilter that case folding rules out.
+    triggers_lower: AhoCorasick,
+    /// The same again as SIMD literal searchers (Teddy), a few dozen literals each, when the CPU has them.
+    triggers_packed: Option<Vec<aho_corasick::packed::Searcher>>,
     /// For each signature: literal ids of its `all`, `any` and `none` lists.
     literal_ids: Vec<LiteralIds>,
     literal_count: usize,
@@ -85,6 +90,12 @@ impl SignatureSet {
             .match_kind(MatchKind::LeftmostFirst)
             .build(&trigger_literals)
             .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton builds"));
+        let triggers_lower = AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&trigger_literals)
+            .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("empty automaton builds"));
+        let triggers_packed = packed_searchers(&trigger_literals);
         let regex_only = literal_ids
             .iter()
             .enumerate()
@@ -95,6 +106,8 @@ impl SignatureSet {
             signatures,
             automaton,
             triggers,
+            triggers_lower,
+            triggers_packed,
             literal_ids,
             literal_count: literals.len(),
             regex_only,
@@ -135,6 +148,44 @@ impl SignatureSet {
         self.match_scoped(kind, None, text, scratch)
     }
 
+    /// Where the literals that can start a match occur in `lower`, a run of records lower-cased (ASCII):
+    /// a record no span touches can match only [regex-only](Self::has_regex_only) signatures. Spans do not
+    /// overlap; a literal occurrence not reported overlaps one that is.
+    pub fn trigger_spans(&self, lower: &str) -> Vec<(usize, usize)> {
+        if self.literal_count == 0 {
+            return Vec::new();
+        }
+        // Below Teddy's minimum haystack the packed searchers fall back to a slow path: use the automaton.
+        match &self.triggers_packed {
+            Some(groups) if lower.len() >= 64 => {
+                let mut spans: Vec<(usize, usize)> =
+                    groups.iter().flat_map(|g| g.find_iter(lower).map(|m| (m.start(), m.end()))).collect();
+                if groups.len() > 1 {
+                    spans.sort_unstable();
+                }
+                spans
+            }
+            _ => self.triggers_lower.find_iter(lower).map(|m| (m.start(), m.end())).collect(),
+        }
+    }
+
+    /// Like [`SignatureSet::match_text`] for a record already known to hold a trigger literal (`hit`) or
+    /// known not to (then only regex-only signatures are tried).
+    pub fn match_text_known(
+        &self,
+        kind: ArtifactKind,
+        text: &str,
+        hit: bool,
+        scratch: &mut MatchScratch,
+    ) -> Vec<RecordMatch> {
+        self.match_with(kind, None, text, Some(hit), scratch)
+    }
+
+    /// True when some signature has no literal at all (only a regex), so every record must be tried.
+    pub fn has_regex_only(&self, kind: ArtifactKind) -> bool {
+        self.regex_only.iter().any(|&i| self.signatures[i].applies_to(kind))
+    }
+
     /// Matches a record; event-scoped signatures (providers / event ids) take part only for an event record of
     /// a provider and id they want.
     fn match_scoped(
@@ -144,10 +195,22 @@ impl SignatureSet {
         text: &str,
         scratch: &mut MatchScratch,
     ) -> Vec<RecordMatch> {
+        self.match_with(kind, event, text, None, scratch)
+    }
+
+    /// Matches a record, its trigger hit known (`Some`) or still to be found.
+    fn match_with(
+        &self,
+        kind: ArtifactKind,
+        event: Option<(&str, u32)>,
+        text: &str,
+        hit: Option<bool>,
+        scratch: &mut MatchScratch,
+    ) -> Vec<RecordMatch> {
         scratch.reset(self.literal_count);
         // A cheap yes/no pass over the trigger literals first; the overlapping walk that records every
         // literal's position runs only on the few records that hit one.
-        let hit = self.literal_count > 0 && self.triggers.is_match(text);
+        let hit = self.literal_count > 0 && hit.unwrap_or_else(|| self.triggers.is_match(text));
         for m in self.automaton.find_overlapping_iter(if hit { text } else { "" }) {
             let id = m.pattern().as_usize();
             if scratch.first[id].is_none() {
@@ -212,6 +275,27 @@ impl SignatureSet {
         }
         Some(RecordMatch { signature: 0, offset: if offset == usize::MAX { 0 } else { offset }, captures })
     }
+}
+
+/// Literals one packed searcher takes: up to 64 fit Teddy's buckets; fewer groups mean fewer passes.
+const PACKED_GROUP: usize = 64;
+
+/// Teddy searchers over `literals` in groups, or `None` when the CPU or a literal rules Teddy out.
+fn packed_searchers(literals: &[String]) -> Option<Vec<aho_corasick::packed::Searcher>> {
+    if literals.is_empty() {
+        return None;
+    }
+    literals
+        .chunks(PACKED_GROUP)
+        .map(|group| {
+            aho_corasick::packed::Config::new()
+                .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                .heuristic_pattern_limits(false)
+                .builder()
+                .extend(group)
+                .build()
+        })
+        .collect()
 }
 
 /// Reusable per-thread buffers for [`SignatureSet::match_text`].

@@ -119,7 +119,7 @@ impl LocalClock {
     pub fn choose(
         given: Option<Zone>,
         bundle_zone: Option<(Zone, String)>,
-        observations: &[ZoneObservation],
+        observations: &ZoneVotes,
     ) -> Self {
         if let Some(zone) = given {
             let basis = TimeBasis::LocalGiven { zone: zone.name() };
@@ -129,10 +129,10 @@ impl LocalClock {
             let basis = TimeBasis::LocalZone { zone: zone.name(), from };
             return LocalClock { zone: Some(zone), basis };
         }
-        if let Some((offset, agreeing)) = mode(observations) {
+        if let Some((offset, agreeing)) = observations.mode() {
             let zone = Zone::Fixed(offset);
             let basis =
-                TimeBasis::LocalInferred { offset: zone.name(), agreeing, observed: observations.len() };
+                TimeBasis::LocalInferred { offset: zone.name(), agreeing, observed: observations.total() };
             return LocalClock { zone: Some(zone), basis };
         }
         LocalClock { zone: None, basis: TimeBasis::LocalAssumedUtc }
@@ -164,13 +164,54 @@ impl LocalClock {
     }
 }
 
-/// The most frequent offset and how often it occurs; ties go to the smaller absolute offset.
-fn mode(observations: &[ZoneObservation]) -> Option<(i64, usize)> {
-    let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
-    for &o in observations {
-        *counts.entry(o).or_default() += 1;
+/// Zone observations tallied by offset: a log whose clocks alternate on every line gives millions of
+/// observations and a handful of distinct offsets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZoneVotes {
+    counts: std::collections::BTreeMap<ZoneObservation, usize>,
+    total: usize,
+}
+
+impl ZoneVotes {
+    /// Counts one observation.
+    pub fn add(&mut self, observation: ZoneObservation) {
+        *self.counts.entry(observation).or_default() += 1;
+        self.total += 1;
     }
-    counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.abs().cmp(&a.0.abs())))
+
+    /// Counts every observation of `other`.
+    pub fn merge(&mut self, other: &ZoneVotes) {
+        for (&offset, &n) in &other.counts {
+            *self.counts.entry(offset).or_default() += n;
+        }
+        self.total += other.total;
+    }
+
+    /// How many observations were counted.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// The most frequent offset and how often it occurs; ties go to the smaller absolute offset.
+    fn mode(&self) -> Option<(i64, usize)> {
+        self.counts.iter().map(|(&o, &n)| (o, n)).max_by(|a, b| a.1.cmp(&b.1).then(b.0.abs().cmp(&a.0.abs())))
+    }
+}
+
+impl Extend<ZoneObservation> for ZoneVotes {
+    fn extend<I: IntoIterator<Item = ZoneObservation>>(&mut self, observations: I) {
+        for o in observations {
+            self.add(o);
+        }
+    }
+}
+
+impl FromIterator<ZoneObservation> for ZoneVotes {
+    fn from_iter<I: IntoIterator<Item = ZoneObservation>>(observations: I) -> Self {
+        let mut votes = ZoneVotes::default();
+        votes.extend(observations);
+        votes
+    }
 }
 
 /// Formats an offset in seconds as `+HH:MM`.
@@ -222,7 +263,7 @@ mod tests {
 
     #[test]
     fn inferred_offset_converts_local_time() {
-        let clock = LocalClock::choose(None, None, &[7200, 7200, 3600]);
+        let clock = LocalClock::choose(None, None, &ZoneVotes::from_iter([7200, 7200, 3600]));
         assert_eq!(
             clock.basis(),
             &TimeBasis::LocalInferred { offset: "+02:00".into(), agreeing: 2, observed: 3 }
@@ -237,13 +278,26 @@ mod tests {
 
     #[test]
     fn precedence_given_then_bundle_then_inferred_then_utc() {
-        let given =
-            LocalClock::choose(Some(Zone::Fixed(-5 * 3600)), Some((Zone::Fixed(3600), "x".into())), &[7200]);
+        let given = LocalClock::choose(
+            Some(Zone::Fixed(-5 * 3600)),
+            Some((Zone::Fixed(3600), "x".into())),
+            &ZoneVotes::from_iter([7200]),
+        );
         assert_eq!(given.basis().label(), "local-given -05:00");
-        let bundle = LocalClock::choose(None, Some((Zone::Fixed(3600), "etc/timezone".into())), &[7200]);
+        let bundle = LocalClock::choose(
+            None,
+            Some((Zone::Fixed(3600), "etc/timezone".into())),
+            &ZoneVotes::from_iter([7200]),
+        );
         assert_eq!(bundle.basis().label(), "local-zone +01:00");
-        assert_eq!(LocalClock::choose(None, None, &[]).basis(), &TimeBasis::LocalAssumedUtc);
-        assert_eq!(LocalClock::choose(None, None, &[]).basis_for(true, false), TimeBasis::Utc);
+        assert_eq!(
+            LocalClock::choose(None, None, &ZoneVotes::default()).basis(),
+            &TimeBasis::LocalAssumedUtc
+        );
+        assert_eq!(
+            LocalClock::choose(None, None, &ZoneVotes::default()).basis_for(true, false),
+            TimeBasis::Utc
+        );
     }
 
     #[test]

@@ -63,8 +63,14 @@ pub struct VersionMention<'a> {
 
 /// The agent versions a message names (see the module table), in the order written.
 pub fn version_mentions(message: &str) -> Vec<VersionMention<'_>> {
+    version_mentions_marked(message, mentions_a_version_marker(message))
+}
+
+/// [`version_mentions`] for a message already known to hold one of [`VERSION_MARKERS`] (`marked`) or
+/// known not to (then it names none): for callers that search many messages for the markers at once.
+pub fn version_mentions_marked(message: &str, marked: bool) -> Vec<VersionMention<'_>> {
     let mut out = Vec::new();
-    if !mentions_a_version_marker(message) {
+    if !marked {
         return out;
     }
     use VersionRole::*;
@@ -146,7 +152,7 @@ pub fn version_mentions(message: &str) -> Vec<VersionMention<'_>> {
 
 /// Every phrase [`version_mentions`] looks for: a message with none of them names no version (one scan
 /// instead of a search per phrase, on every line of a log).
-const VERSION_MARKERS: &[&str] = &[
+pub const VERSION_MARKERS: &[&str] = &[
     " is running as the goal state agent",
     " running as process ",
     "(Goal State Agent version ",

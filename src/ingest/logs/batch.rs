@@ -67,6 +67,16 @@ impl Batch {
         self.records.is_empty()
     }
 
+    /// The batch's text: every record's raw text, one after the other.
+    pub(super) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Where each record's raw text lies in [`Batch::text`], in order.
+    pub(super) fn raw_spans(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.records.iter().map(|r| (r.raw.0, r.raw.0 + r.raw.1))
+    }
+
     /// The batch's records, rebuilt, each with the time it is placed at.
     pub(super) fn records(&self) -> impl Iterator<Item = (LogRecord<'_>, Option<SourceTime>)> {
         let slice = |(at, len): (usize, usize)| self.text.get(at..at + len).unwrap_or("");

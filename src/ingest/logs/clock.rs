@@ -110,7 +110,7 @@ impl ClockScan {
         let diff = (local - utc).num_seconds();
         if let Some(q) = observe(local, utc) {
             if (diff - q).abs() <= PAIR_RESIDUAL_SECS {
-                self.scan.zone_observations.push(q);
+                self.scan.zone_observations.add(q);
             }
         }
     }

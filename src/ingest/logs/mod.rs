@@ -10,8 +10,9 @@ mod batch;
 mod clock;
 mod tagger;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::mpsc::sync_channel;
+use std::sync::Mutex;
 
 use chrono::Datelike;
 use rayon::prelude::*;
@@ -145,16 +146,14 @@ fn read_pass(
                     })
                 }
             };
-            let mut tagged: Vec<(usize, Tagged)> = receive
-                .into_iter()
-                .enumerate()
-                .par_bridge()
-                .map(|(i, batch)| (i, tagger.run(&batch)))
-                .collect();
-            tagged.sort_unstable_by_key(|(i, _)| *i);
-            for (_, t) in tagged {
-                merge.absorb(t, out);
-            }
+            // Batches are tagged in any order and merged in file order as soon as they can be, so only
+            // the batches tagged ahead of a slow one wait.
+            let merged =
+                Mutex::new(InOrder { next: 0, waiting: BTreeMap::new(), merge: &mut merge, out: &mut *out });
+            receive.into_iter().enumerate().par_bridge().for_each(|(i, batch)| {
+                let tagged = tagger.run(&batch);
+                merged.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take(i, tagged);
+            });
             reader
                 .join()
                 .unwrap_or_else(|_| Err(MemberError::Corrupt("the log reader stopped unexpectedly".into())))
@@ -220,6 +219,25 @@ struct Merge<'c> {
     /// Per periodic signature: how many of its signals were kept, and where the latest ones that still hold
     /// their text are.
     periodic: std::collections::HashMap<usize, (usize, VecDeque<usize>)>,
+}
+
+/// Tagged batches put back in file order as they come.
+struct InOrder<'m, 'c> {
+    next: usize,
+    waiting: BTreeMap<usize, Tagged>,
+    merge: &'m mut Merge<'c>,
+    out: &'m mut MemberOutcome,
+}
+
+impl InOrder<'_, '_> {
+    /// Takes batch `index`, merging it and every batch waiting behind it once it is the next one.
+    fn take(&mut self, index: usize, tagged: Tagged) {
+        self.waiting.insert(index, tagged);
+        while let Some(tagged) = self.waiting.remove(&self.next) {
+            self.merge.absorb(tagged, self.out);
+            self.next += 1;
+        }
+    }
 }
 
 impl<'c> Merge<'c> {

@@ -56,8 +56,20 @@ impl<'c> Tagger<'c> {
     pub(super) fn run(&self, batch: &Batch) -> Tagged {
         let mut out = Tagged::default();
         let mut scratch = MatchScratch::default();
-        for (record, time) in batch.records() {
-            self.record(&record, time, &mut scratch, &mut out);
+        let spans: Vec<(usize, usize)> = batch.raw_spans().collect();
+        let hits = if self.scan_signatures {
+            let lower = batch.text().to_ascii_lowercase();
+            records_touched(&spans, self.cx.signatures.trigger_spans(&lower))
+        } else {
+            Vec::new()
+        };
+        let versions = match self.kind {
+            ArtifactKind::WaagentLog => records_touched(&spans, version_marker_spans(batch.text())),
+            _ => Vec::new(),
+        };
+        for (i, (record, time)) in batch.records().enumerate() {
+            let marks = Marks { trigger: hits.get(i).copied(), version: versions.get(i).copied() };
+            self.record(&record, time, marks, &mut scratch, &mut out);
         }
         out
     }
@@ -66,6 +78,7 @@ impl<'c> Tagger<'c> {
         &self,
         record: &LogRecord<'_>,
         time: Option<SourceTime>,
+        marks: Marks,
         scratch: &mut MatchScratch,
         out: &mut Tagged,
     ) {
@@ -75,12 +88,12 @@ impl<'c> Tagger<'c> {
             _ => None,
         };
         match self.kind {
-            ArtifactKind::WaagentLog => self.waagent_facts(record, decoded.as_deref(), out),
+            ArtifactKind::WaagentLog => self.waagent_facts(record, decoded.as_deref(), marks.version, out),
             ArtifactKind::WaAppAgentLog => self.windows_agent_facts(record, out),
             _ => {}
         }
         if self.scan_signatures {
-            self.tag(record, time, decoded.as_deref(), scratch, out);
+            self.tag(record, time, marks.trigger, decoded.as_deref(), scratch, out);
         }
         if self.cx.keep_timeline {
             out.timeline.push(TimelineItem {
@@ -97,6 +110,7 @@ impl<'c> Tagger<'c> {
         &self,
         record: &LogRecord<'_>,
         time: Option<SourceTime>,
+        hit: Option<bool>,
         decoded: Option<&str>,
         scratch: &mut MatchScratch,
         out: &mut Tagged,
@@ -111,7 +125,12 @@ impl<'c> Tagger<'c> {
             }
             None => record.raw,
         };
-        let matches = self.cx.signatures.match_text(self.kind, hay, scratch);
+        let signatures = self.cx.signatures;
+        let matches = match hit {
+            // The trigger search saw the record as written: it decides unless a decoded message was added.
+            Some(hit) if decoded.is_none() => signatures.match_text_known(self.kind, hay, hit, scratch),
+            _ => signatures.match_text(self.kind, hay, scratch),
+        };
         // What the record states (HTTP status, errno, attempts) is read once, for all of its signals.
         let mut details = None;
         for m in matches {
@@ -147,9 +166,19 @@ impl<'c> Tagger<'c> {
     }
 
     /// Versions, the distribution and extension activity a waagent record names.
-    fn waagent_facts(&self, record: &LogRecord<'_>, decoded: Option<&str>, out: &mut Tagged) {
+    fn waagent_facts(
+        &self,
+        record: &LogRecord<'_>,
+        decoded: Option<&str>,
+        version_marked: Option<bool>,
+        out: &mut Tagged,
+    ) {
         let first = record.first_line();
-        for m in waagent_log::version_mentions(first) {
+        let mentions = match version_marked {
+            Some(marked) => waagent_log::version_mentions_marked(first, marked),
+            None => waagent_log::version_mentions(first),
+        };
+        for m in mentions {
             let role = match m.role {
                 waagent_log::VersionRole::Daemon => AgentRole::Daemon,
                 waagent_log::VersionRole::GoalState => AgentRole::GoalState,
@@ -239,6 +268,52 @@ impl<'c> Tagger<'c> {
 fn mentions_backup(raw: &str) -> bool {
     memchr::memmem::find(raw.as_bytes(), b"RecoveryServices.VMSnapshot").is_some()
         || memchr::memmem::find(raw.as_bytes(), b"RecoveryServices_VMSnapshot").is_some()
+}
+
+/// What searches over a whole batch found for one record: `None` when the search was not made.
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    /// It holds a literal that can start a signature match.
+    trigger: Option<bool>,
+    /// It holds one of the agent's version phrases.
+    version: Option<bool>,
+}
+
+/// Which records (`spans` of the batch's text, in order) the search hits (`found`, in order, not
+/// overlapping) touch. A hit that straddles records marks each: they are then looked at in full, which
+/// decides; a literal occurrence a non-overlapping search does not report overlaps one it does, so no
+/// record holding one goes unmarked.
+fn records_touched(spans: &[(usize, usize)], found: Vec<(usize, usize)>) -> Vec<bool> {
+    let mut touched = vec![false; spans.len()];
+    let mut first = 0;
+    for (start, end) in found {
+        while first < spans.len() && spans[first].1 <= start {
+            first += 1;
+        }
+        let mut i = first;
+        while i < spans.len() && spans[i].0 < end {
+            touched[i] = true;
+            i += 1;
+        }
+    }
+    touched
+}
+
+/// Where the agent's version phrases occur in `text`, searched once per batch with a vectorised
+/// literal search (the phrases are case-sensitive).
+fn version_marker_spans(text: &str) -> Vec<(usize, usize)> {
+    static MARKERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    let searcher = MARKERS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(waagent_log::VERSION_MARKERS)
+            .ok()
+    });
+    match searcher {
+        Some(s) => s.find_iter(text).map(|m| (m.start(), m.end())).collect(),
+        // Cannot happen for fixed literals; marking every record keeps the per-record search.
+        None => vec![(0, text.len())],
+    }
 }
 
 /// The line of `hay` holding `offset` (a match inside a decoded message appended to the record).
