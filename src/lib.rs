@@ -1,13 +1,18 @@
 //! snaptriage: finds why Azure Backup of a VM fails, from the VM's guest support bundle.
 //!
-//! The engine is a library; the `snaptriage` binary is a thin wrapper. Data flows through the modules in
-//! order: [`intake`] (open the bundle, classify members with the [`artifacts`] registry) → [`ingest`] (parse members in parallel, tag records
-//! with [`signals`], gather [`facts`]) → [`timeline`] (one UTC clock) → [`diagnoses`] (findings) → [`report`].
+//! This crate is the engine: [`analyze_path`] and [`analyze_bytes`] turn a bundle into an [`Analysis`]. Data
+//! flows through the modules in order: [`intake`] (open the bundle, classify members with the [`artifacts`] registry) → [`ingest`] (parse
+//! members in parallel, tag records with [`signals`], gather [`facts`]) → [`timeline`] (one UTC clock) →
+//! [`diagnoses`] (findings, worded from the [`catalog`]) → [`report`] (with the member [`inventory`]);
+//! [`engine`] runs that flow.
+//!
+//! The command line is not part of the library: it lives in the `snaptriage` binary (`src/main.rs` and its
+//! `cli` module), built with the default `cli` feature. With `default-features = false` the library builds
+//! without the binary's dependencies (clap, anyhow).
 #![forbid(unsafe_code)]
 
 pub mod artifacts;
 pub mod catalog;
-pub mod cli;
 pub mod diagnoses;
 pub mod engine;
 pub mod facts;

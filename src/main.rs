@@ -1,5 +1,8 @@
-//! The `snaptriage` binary: a thin wrapper over the library's CLI.
+//! The `snaptriage` binary: the command line over the library's engine.
+#![forbid(unsafe_code)]
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    snaptriage::cli::main()
+    cli::main()
 }

@@ -222,3 +222,52 @@ fn a_closed_pipe_ends_batch_quietly() {
 fn a_closed_pipe_ends_help_quietly() {
     assert_closed_pipe_is_success(&["--help"], 0);
 }
+
+/// The report without its one varying field, `stats.elapsed_ms`.
+fn report_without_timing(stdout: &[u8]) -> serde_json::Value {
+    let mut report: serde_json::Value = serde_json::from_slice(stdout).expect("stdout is the JSON report");
+    report["stats"]["elapsed_ms"] = 0.into();
+    report
+}
+
+#[test]
+fn progress_bar_goes_to_stderr_only_and_leaves_the_report_unchanged() {
+    let log = common::wireserver_outage_log();
+    let bundle = write_temp("progress.zip", &common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]));
+    let bundle = bundle.to_str().unwrap();
+    let drawn = snaptriage(&["analyze", bundle, "--format", "json", "--progress", "always"]);
+    let plain = snaptriage(&["analyze", bundle, "--format", "json", "--progress", "never"]);
+    assert_eq!((drawn.status.code(), plain.status.code()), (Some(1), Some(1)));
+    assert_eq!(report_without_timing(&drawn.stdout), report_without_timing(&plain.stdout));
+    let bar = String::from_utf8_lossy(&drawn.stderr);
+    let last_drawn = bar.rfind("members").unwrap_or_else(|| panic!("no bar on stderr: {bar:?}"));
+    assert!(bar[last_drawn..].contains("\x1b[2K"), "the bar is erased at the end: {bar:?}");
+    assert!(plain.stderr.is_empty(), "{}", String::from_utf8_lossy(&plain.stderr));
+    // Standard error is not a terminal here, so `auto` draws nothing.
+    let auto = snaptriage(&["analyze", bundle, "--format", "json"]);
+    assert!(auto.stderr.is_empty(), "{}", String::from_utf8_lossy(&auto.stderr));
+}
+
+#[test]
+fn batch_progress_counts_bundles_on_stderr_and_keeps_every_line_whole() {
+    let healthy = common::healthy_waagent_log();
+    let outage = common::wireserver_outage_log();
+    let a = write_temp(
+        "batch-progress-a.zip",
+        &common::zip_bundle(&[("var/log/waagent.log", healthy.as_bytes())]),
+    );
+    let b = write_temp(
+        "batch-progress-b.zip",
+        &common::zip_bundle(&[("var/log/waagent.log", outage.as_bytes())]),
+    );
+    let out = snaptriage(&["batch", a.to_str().unwrap(), b.to_str().unwrap(), "--progress", "always"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each stdout line is one JSON object"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/2 bundles"), "no batch bar on stderr: {err:?}");
+    assert!(err.ends_with("snaptriage: 2 bundle(s) analysed, 0 could not be read\n"), "{err:?}");
+}

@@ -4,6 +4,7 @@
 
 use crate::error::ParseError;
 use crate::lines::decode;
+use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -92,15 +93,15 @@ pub(crate) fn parse(text: &str) -> Result<Element, ParseError> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(error_at(text, at, "XML nested too deeply".to_string()));
                 }
-                stack.push(element(&start).map_err(|m| error_at(text, at, m))?);
+                stack.push(element(&start).map_err(|e| error_at(text, at, e.to_string()))?);
             }
             Event::Empty(start) => {
-                let el = element(&start).map_err(|m| error_at(text, at, m))?;
-                attach(&mut stack, &mut root, el).map_err(|m| error_at(text, at, m))?;
+                let el = element(&start).map_err(|e| error_at(text, at, e.to_string()))?;
+                attach(&mut stack, &mut root, el).map_err(|e| error_at(text, at, e.to_string()))?;
             }
             Event::End(_) => {
                 if let Some(el) = stack.pop() {
-                    attach(&mut stack, &mut root, el).map_err(|m| error_at(text, at, m))?;
+                    attach(&mut stack, &mut root, el).map_err(|e| error_at(text, at, e.to_string()))?;
                 }
             }
             Event::Text(t) => push_text(&mut stack, &t.xml10_content(), text, at)?,
@@ -117,10 +118,21 @@ pub(crate) fn parse(text: &str) -> Result<Element, ParseError> {
     root.ok_or_else(|| ParseError::new("no XML root element"))
 }
 
-fn element(start: &BytesStart<'_>) -> Result<Element, String> {
+/// A structural fault in a document, placed at its line and offset by [`error_at`].
+#[derive(Debug, thiserror::Error)]
+enum TreeError {
+    /// An attribute quick-xml cannot read (no value, unquoted, repeated).
+    #[error("invalid XML attribute: {0}")]
+    Attribute(#[source] AttrError),
+    /// A second element at the top level; the name is the second root's.
+    #[error("second root element <{0}>")]
+    SecondRoot(String),
+}
+
+fn element(start: &BytesStart<'_>) -> Result<Element, TreeError> {
     let mut el = Element { name: start.local_name().as_ref().to_string(), ..Element::default() };
     for attr in start.attributes() {
-        let attr = attr.map_err(|e| format!("invalid XML attribute: {e}"))?;
+        let attr = attr.map_err(TreeError::Attribute)?;
         // Unknown entities make normalisation fail; the raw text is still more useful than nothing.
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
@@ -131,11 +143,11 @@ fn element(start: &BytesStart<'_>) -> Result<Element, String> {
     Ok(el)
 }
 
-fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) -> Result<(), String> {
+fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) -> Result<(), TreeError> {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
         None if root.is_none() => *root = Some(el),
-        None => return Err(format!("second root element <{}>", el.name)),
+        None => return Err(TreeError::SecondRoot(el.name)),
     }
     Ok(())
 }
@@ -208,5 +220,14 @@ mod tests {
             (err.message.as_str(), err.line, err.offset),
             ("truncated XML: <a> is not closed", Some(2), Some(11))
         );
+    }
+
+    #[test]
+    fn structural_faults_are_placed_at_their_element() {
+        let err = parse("<a>\n<b x></b></a>").unwrap_err();
+        assert!(err.message.starts_with("invalid XML attribute: "), "{}", err.message);
+        assert_eq!(err.line, Some(2));
+        let err = parse("<a/>\n<second/>").unwrap_err();
+        assert_eq!((err.message.as_str(), err.line), ("second root element <second>", Some(2)));
     }
 }

@@ -1,8 +1,10 @@
-//! Raw command-line flags (clap). Validated into engine options by `commands`.
+//! Raw command-line flags (clap). Validated into engine options by `cli::options`.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+use super::progress::ProgressMode;
 
 /// Finds why Azure Backup of a VM fails, from the VM's guest support bundle.
 #[derive(Debug, Parser)]
@@ -47,6 +49,10 @@ pub struct EngineArgs {
     /// Deepest archive nesting to open.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_depth: u8,
+    /// Progress bar on standard error: `auto` draws one on a terminal for a bundle over 64 MiB or a batch
+    /// of several bundles.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
 }
 
 /// `analyze`.

@@ -1,18 +1,20 @@
 //! `snaptriage batch`: many bundles, one JSON line each; a bad bundle is a line with an error, never a stop.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
+use snaptriage::inventory::MemberStatus;
+use snaptriage::report::render_json;
+use snaptriage::Options;
 
 use super::args::BatchArgs;
 use super::output::{Closed, Output};
+use super::progress::{Bar, Source};
 use super::{analyse, options, EXIT_CLEAN, EXIT_FAILED, EXIT_FINDINGS};
-use crate::inventory::MemberStatus;
-use crate::report::render_json;
 
 /// `status` of a bundle that was analysed (its findings, possibly none, are in the line).
 const ANALYSED: &str = "analysed";
@@ -60,6 +62,9 @@ pub fn run(args: BatchArgs) -> Result<u8> {
     // Set when the reader of standard output goes away: the remaining bundles are not analysed.
     let closed = AtomicBool::new(false);
     let write_error = Mutex::new(None);
+    let done = Arc::new(AtomicU64::new(0));
+    let total = u64::try_from(bundles.len()).unwrap_or(u64::MAX);
+    let bar = Bar::start(args.engine.progress, Source::Batch { done: done.clone(), total });
     let results: Vec<(bool, bool)> = pool.install(|| {
         bundles
             .par_iter()
@@ -68,11 +73,13 @@ pub fn run(args: BatchArgs) -> Result<u8> {
                     return None;
                 }
                 let line = analyse_one(bundle, &opts, args.reports.as_deref());
+                done.fetch_add(1, Ordering::Relaxed);
                 let failed = line.error.is_some();
                 let errors = matches!(line.worst, Some("critical" | "error"));
                 let text = serde_json::to_string(&line).unwrap_or_default() + "\n";
                 if let Ok(mut o) = out.lock() {
-                    if let Err(e) = o.write(text.as_bytes()) {
+                    // Lines reach a terminal at once, so the bar is lifted off while one is written.
+                    if let Err(e) = bar.suspend(|| o.write_line(text.as_bytes())) {
                         closed.store(true, Ordering::Relaxed);
                         if let Ok(mut slot) = write_error.lock() {
                             slot.get_or_insert(e);
@@ -83,6 +90,7 @@ pub fn run(args: BatchArgs) -> Result<u8> {
             })
             .collect()
     });
+    bar.clear();
     if let Some(e) = write_error.into_inner().ok().flatten() {
         return Err(e);
     }
@@ -101,7 +109,7 @@ pub fn run(args: BatchArgs) -> Result<u8> {
     })
 }
 
-fn analyse_one(bundle: &Path, opts: &crate::engine::Options, reports: Option<&Path>) -> BatchLine {
+fn analyse_one(bundle: &Path, opts: &Options, reports: Option<&Path>) -> BatchLine {
     let shown = bundle.display().to_string();
     let caught = std::panic::catch_unwind(|| analyse(bundle, opts));
     let analysis = match caught {

@@ -1,9 +1,10 @@
 //! `snaptriage explain`: an error code's causes and fixes, or a finding id's meaning.
 
 use anyhow::{bail, Result};
+use snaptriage::catalog::Catalog;
+use snaptriage::diagnoses::registry;
 
 use super::EXIT_CLEAN;
-use crate::catalog::Catalog;
 
 /// Prints the explanation of an error code or finding id.
 pub fn run(what: &str) -> Result<u8> {
@@ -41,7 +42,7 @@ pub fn run(what: &str) -> Result<u8> {
         for step in &f.remediation {
             out.push_str(&format!("  - {step}\n"));
         }
-        if let Some(d) = crate::diagnoses::registry().into_iter().find(|d| d.id() == f.id) {
+        if let Some(d) = registry().into_iter().find(|d| d.id() == f.id) {
             out.push_str(&format!("\nRule: {}\n", d.rule()));
         }
     } else {

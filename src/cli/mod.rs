@@ -1,29 +1,33 @@
-//! The command-line front end: parses flags, validates them into engine options, runs, prints.
-//! Reports go to standard output (or `--output`); diagnostics to standard error.
+//! The command-line front end, part of the binary only: parses flags, validates them into the library's
+//! [`Options`], runs the engine, prints. Reports go to standard output (or `--output`); diagnostics to
+//! standard error.
 
 mod args;
 mod batch;
 mod explain;
 mod output;
+mod progress;
 mod rules;
 mod truncation;
 mod verdict;
-pub mod what_is;
+mod what_is;
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use clap::Parser;
+use snaptriage::intake::Limits;
+use snaptriage::progress::Progress;
+use snaptriage::report::{render_html, render_json, render_markdown, render_table, Report};
+use snaptriage::timeline::parse_zone;
+use snaptriage::{analyze_path, Analysis, Options};
 
-pub use args::Cli;
-use args::{AnalyzeArgs, Command, EngineArgs, ReportFormat, TimelineArgs, TimelineFormat};
+use args::{AnalyzeArgs, Cli, Command, EngineArgs, ReportFormat, TimelineArgs, TimelineFormat};
 use output::Output;
-
-use crate::engine::{analyze_path, Analysis, Options};
-use crate::intake::Limits;
-use crate::report::{render_html, render_json, render_markdown, render_table};
-use crate::timeline::parse_zone;
+use progress::{Bar, ProgressMode, Source};
 
 /// Exit code: no finding of severity error or worse.
 pub const EXIT_CLEAN: u8 = 0;
@@ -79,12 +83,26 @@ fn one_line(err: &anyhow::Error) -> String {
 
 /// Analyses a bundle; a bundle that cannot be opened, or in which no member could be analysed, is an
 /// [`verdict::Unanalysable`] error saying what the input is and what to try.
-pub(crate) fn analyse(bundle: &std::path::Path, opts: &Options) -> Result<Analysis> {
+fn analyse(bundle: &Path, opts: &Options) -> Result<Analysis> {
     let analysis = analyze_path(bundle, opts).map_err(|e| verdict::opening(bundle, e))?;
     if analysis.report.coverage.nothing_analysed() {
         return Err(verdict::nothing_analysed(bundle, &analysis.report).into());
     }
     Ok(analysis)
+}
+
+/// [`analyse`] with a progress bar on standard error when `mode` and the bundle's size call for one; the
+/// bar is erased before this returns, so the report is printed on a clean screen.
+fn analyse_showing_progress(bundle: &Path, mut opts: Options, mode: ProgressMode) -> Result<Analysis> {
+    if mode == ProgressMode::Never {
+        return analyse(bundle, &opts);
+    }
+    let counters = Arc::new(Progress::new());
+    opts.progress = Some(counters.clone());
+    let bar = Bar::start(mode, Source::Bundle(counters));
+    let analysis = analyse(bundle, &opts);
+    bar.clear();
+    analysis
 }
 
 fn run(cli: Cli) -> Result<u8> {
@@ -98,7 +116,7 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 /// Validates engine flags into options.
-pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Options> {
+fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Options> {
     let timezone = engine.timezone_assume.as_deref().map(parse_zone).transpose()?;
     let mut signature_files = Vec::new();
     for path in &engine.signatures {
@@ -116,7 +134,7 @@ pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Option
 
 fn analyze(a: AnalyzeArgs) -> Result<u8> {
     let opts = options(&a.engine, false)?;
-    let analysis = analyse(&a.bundle, &opts)?;
+    let analysis = analyse_showing_progress(&a.bundle, opts, a.engine.progress)?;
     let report = &analysis.report;
     let to_terminal = a.output.is_none() && std::io::stdout().is_terminal();
     let format = a.format.unwrap_or(if to_terminal { ReportFormat::Table } else { ReportFormat::Json });
@@ -137,7 +155,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8> {
 
 /// One line for stderr when the bundle itself is cut off or damaged but partly read: the report covers only
 /// what could be read, and the engineer should fetch the bundle again.
-fn cut_off_warning(report: &crate::report::Report) -> Option<String> {
+fn cut_off_warning(report: &Report) -> Option<String> {
     let name = report.bundle.path.rsplit(['/', '\\']).next().unwrap_or(&report.bundle.path);
     let row = report.inventory.iter().find(|m| {
         m.path == name && (m.detail.starts_with("truncated:") || m.detail.starts_with("damaged:"))
@@ -151,7 +169,7 @@ fn cut_off_warning(report: &crate::report::Report) -> Option<String> {
 
 fn timeline(t: TimelineArgs) -> Result<u8> {
     let opts = options(&t.engine, true)?;
-    let analysis = analyse(&t.bundle, &opts)?;
+    let analysis = analyse_showing_progress(&t.bundle, opts, t.engine.progress)?;
     let mut out = Output::open(t.output.as_deref())?;
     if t.format == TimelineFormat::Csv {
         out.write(b"time,path,line,record_id,level,signals,text\n")?;

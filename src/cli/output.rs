@@ -43,6 +43,14 @@ impl Output {
         self.check(result)
     }
 
+    /// Writes bytes and flushes them, so that they arrive at once and whole (a batch's lines, written
+    /// while a progress bar is lifted off the terminal).
+    pub fn write_line(&mut self, bytes: &[u8]) -> Result<()> {
+        self.write(bytes)?;
+        let result = self.inner.flush();
+        self.check(result)
+    }
+
     /// Writes a string.
     pub fn text(&mut self, text: &str) -> Result<()> {
         self.write(text.as_bytes())

@@ -4,13 +4,13 @@ use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
 use serde::Serialize;
+use snaptriage::diagnoses::registry;
+use snaptriage::engine::signature_set;
+use snaptriage::signals::BUILTIN_SIGNATURES;
 
 use super::args::{RulesArgs, RulesFormat};
 use super::output::Output;
 use super::EXIT_CLEAN;
-use crate::diagnoses::registry;
-use crate::engine::signature_set;
-use crate::signals::BUILTIN_SIGNATURES;
 
 #[derive(Serialize)]
 struct SignatureRow<'a> {

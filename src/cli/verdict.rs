@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
+use snaptriage::intake::IntakeError;
+use snaptriage::inventory::{InventoryEntry, MemberStatus};
+use snaptriage::report::Report;
+use snaptriage::AnalyzeError;
+
 use super::truncation::{self, Completeness};
 use super::what_is::{first_line, what_is, FileType};
-use crate::engine::AnalyzeError;
-use crate::intake::IntakeError;
-use crate::inventory::{InventoryEntry, MemberStatus};
-use crate::report::Report;
 
 /// What to collect instead of a wrong file.
 const COLLECT: &str = "collect the VM's logs (waagent / WindowsAzure logs) and pass that zip";

@@ -84,21 +84,6 @@ impl FileType {
         matches!(self, FileType::SevenZip | FileType::Rar | FileType::Xz | FileType::Bzip2 | FileType::Zstd)
     }
 
-    /// A document or image: something a person attached instead of the logs.
-    pub fn document(self) -> bool {
-        matches!(
-            self,
-            FileType::Pdf
-                | FileType::Png
-                | FileType::Jpeg
-                | FileType::Gif
-                | FileType::OfficeOpenXml
-                | FileType::OfficeOle
-                | FileType::WindowsExecutable
-                | FileType::Elf
-        )
-    }
-
     /// The file name endings this type is normally given.
     pub fn extensions(self) -> &'static [&'static str] {
         match self {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use zip::read::ZipReadOptions;
+use zip::result::ZipError;
 use zip::ZipArchive;
 
 use super::path::{classification_path, nest, normalize};
@@ -19,6 +20,39 @@ use super::zipscan::{self, LocalEntry, ScanEnd};
 use super::{IntakeError, Limits, Listing};
 use crate::artifacts::{classify, ArtifactKind};
 use crate::inventory::{InventoryEntry, MemberStatus};
+
+/// Why an archive held in memory could not be listed. The text becomes the archive's inventory detail, or the
+/// reason of [`IntakeError::Corrupt`] for the bundle itself.
+#[derive(Debug, thiserror::Error)]
+enum ArchiveError {
+    /// A nested gzip layer could not be inflated.
+    #[error("gzip: {0}")]
+    Gzip(#[source] MemberError),
+    /// A nested gzip layer that does not hold a tar archive.
+    #[error("gzip data is not a tar archive")]
+    GzipNotTar,
+    /// A nested archive in none of the formats intake opens.
+    #[error("not a zip, tar or tar.gz archive")]
+    UnknownFormat,
+    /// The zip's central directory is unreadable and scanning finds no member.
+    #[error("zip: {0}")]
+    Zip(#[source] ZipError),
+    /// The zip's central directory reads, but neither it nor a scan yields a member.
+    #[error("zip: no members")]
+    ZipEmpty,
+    /// The zip's central directory is unreadable and the data stops inside the first member's header.
+    #[error("zip: {directory}; cut off after {total} bytes, inside the first member's header")]
+    ZipHeaderCut {
+        /// Why the central directory could not be read.
+        #[source]
+        directory: ZipError,
+        /// Bytes of archive data present.
+        total: usize,
+    },
+    /// The tar's first entry cannot be read.
+    #[error("tar: {0}")]
+    Tar(#[source] std::io::Error),
+}
 
 /// Bytes shared by every member of one in-memory container.
 #[derive(Debug, Clone)]
@@ -404,28 +438,30 @@ impl Walker<'_> {
                 let (status, detail) = opened.row();
                 self.note(&logical, ArtifactKind::Archive, size, status, detail);
             }
-            Err(reason) => self.note(&logical, ArtifactKind::Archive, size, MemberStatus::Failed, reason),
+            Err(err) => {
+                self.note(&logical, ArtifactKind::Archive, size, MemberStatus::Failed, err.to_string())
+            }
         }
     }
 
     /// Lists an in-memory archive's members under `prefix`.
-    fn expand(&mut self, prefix: &str, data: Vec<u8>, depth: u8) -> Result<Opened, String> {
+    fn expand(&mut self, prefix: &str, data: Vec<u8>, depth: u8) -> Result<Opened, ArchiveError> {
         match sniff(&data) {
             Format::Zip => self.list_zip(Some(prefix), prefix, data, depth),
             Format::Tar => self.list_tar(Some(prefix), prefix, data, depth, None),
             Format::Gzip => {
                 let compressed = data.len();
-                let inner = gunzip(&data, self.limits, &self.budget).map_err(|e| format!("gzip: {e}"))?;
+                let inner = gunzip(&data, self.limits, &self.budget).map_err(ArchiveError::Gzip)?;
                 drop(data);
                 if sniff(&inner.data) == Format::Tar {
                     let cut =
                         inner.truncated.as_deref().map(|why| gzip_cut(compressed, inner.data.len(), why));
                     self.list_tar(Some(prefix), prefix, inner.data, depth, cut)
                 } else {
-                    Err("gzip data is not a tar archive".into())
+                    Err(ArchiveError::GzipNotTar)
                 }
             }
-            Format::Other => Err("not a zip, tar or tar.gz archive".into()),
+            Format::Other => Err(ArchiveError::UnknownFormat),
         }
     }
 
@@ -437,7 +473,7 @@ impl Walker<'_> {
         label: &str,
         data: Vec<u8>,
         depth: u8,
-    ) -> Result<Opened, String> {
+    ) -> Result<Opened, ArchiveError> {
         let total = data.len();
         let shared = Shared(Arc::new(data));
         let directory_error = match ZipArchive::new(Cursor::new(shared.clone())) {
@@ -445,19 +481,17 @@ impl Walker<'_> {
                 return Ok(self.list_zip_directory(prefix, archive, shared, depth));
             }
             Ok(_) => None,
-            Err(err) => Some(err.to_string()),
+            Err(err) => Some(err),
         };
         let scan = zipscan::scan(shared.as_ref(), self.limits.max_members);
         let Some(first) = scan.entries.first() else {
-            return Err(format!("zip: {}", directory_error.unwrap_or_else(|| "no members".into())));
+            return Err(directory_error.map_or(ArchiveError::ZipEmpty, ArchiveError::Zip));
         };
-        if directory_error.is_some() && first.header_cut() && scan.entries.len() == 1 && first.name.is_empty()
-        {
-            // Not even one member's header: nothing to recover.
-            return Err(format!(
-                "zip: {}; cut off after {total} bytes, inside the first member's header",
-                directory_error.unwrap_or_default()
-            ));
+        if first.header_cut() && scan.entries.len() == 1 && first.name.is_empty() {
+            if let Some(directory) = directory_error {
+                // Not even one member's header: nothing to recover.
+                return Err(ArchiveError::ZipHeaderCut { directory, total });
+            }
         }
         let mut opened = Opened::new("zip");
         let mut recovered = 0;
@@ -590,7 +624,7 @@ impl Walker<'_> {
         data: impl Into<Inflated>,
         depth: u8,
         cut: Option<String>,
-    ) -> Result<Opened, String> {
+    ) -> Result<Opened, ArchiveError> {
         let data = match data.into() {
             Inflated::Memory(bytes) => TarData::Memory(Shared(Arc::new(bytes))),
             Inflated::Spilled { file, len, .. } => TarData::Spilled(file, len),
@@ -601,7 +635,7 @@ impl Walker<'_> {
             TarData::Spilled(file, len) => Box::new(SpillReader::new(file.clone(), 0..*len)),
         };
         let mut archive = tar::Archive::new(reader);
-        let entries = archive.entries().map_err(|e| format!("tar: {e}"))?;
+        let entries = archive.entries().map_err(ArchiveError::Tar)?;
         let mut opened = Opened::new("tar");
         let mut stopped = None;
         let mut end_of_data = 0usize;
@@ -609,7 +643,7 @@ impl Walker<'_> {
         for entry in entries {
             let entry = match entry {
                 Ok(e) => e,
-                Err(err) if opened.count == 0 && cut.is_none() => return Err(format!("tar: {err}")),
+                Err(err) if opened.count == 0 && cut.is_none() => return Err(ArchiveError::Tar(err)),
                 Err(err) => {
                     stopped = Some(err.to_string());
                     break;
@@ -758,20 +792,24 @@ pub(super) fn open_top_level(
     limits: &Limits,
 ) -> Result<Listing, IntakeError> {
     let mut walker = Walker::new(limits);
-    let corrupt = |format, reason| IntakeError::Corrupt { path: shown.to_string(), format, reason };
+    let corrupt = |format, reason: &dyn std::fmt::Display| IntakeError::Corrupt {
+        path: shown.to_string(),
+        format,
+        reason: reason.to_string(),
+    };
     let total = data.len() as u64;
     let opened = match sniff(&data) {
-        Format::Zip => Some(walker.list_zip(None, file_name, data, 0).map_err(|r| corrupt("zip", r))?),
-        Format::Tar => Some(walker.list_tar(None, file_name, data, 0, None).map_err(|r| corrupt("tar", r))?),
+        Format::Zip => Some(walker.list_zip(None, file_name, data, 0).map_err(|r| corrupt("zip", &r))?),
+        Format::Tar => Some(walker.list_tar(None, file_name, data, 0, None).map_err(|r| corrupt("tar", &r))?),
         Format::Gzip => {
             let compressed = data.len();
             let (inner, truncated) =
-                gunzip_spilling(&data, limits, &walker.budget).map_err(|e| corrupt("gzip", e.to_string()))?;
+                gunzip_spilling(&data, limits, &walker.budget).map_err(|e| corrupt("gzip", &e))?;
             drop(data);
             let inflated = usize::try_from(inner.len()).unwrap_or(usize::MAX);
             let cut = truncated.as_deref().map(|why| gzip_cut(compressed, inflated, why));
             if sniff(inner.head()) == Format::Tar {
-                Some(walker.list_tar(None, file_name, inner, 0, cut).map_err(|r| corrupt("tar", r))?)
+                Some(walker.list_tar(None, file_name, inner, 0, cut).map_err(|r| corrupt("tar", &r))?)
             } else {
                 // A lone compressed file: the bundle is that one member.
                 let mut name = file_name.strip_suffix(".gz").unwrap_or(file_name).to_string();
@@ -930,4 +968,67 @@ fn special_kind(ft: &std::fs::FileType) -> &'static str {
 #[cfg(not(unix))]
 fn special_kind(_: &std::fs::FileType) -> &'static str {
     "a special file"
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in members {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    fn detail_of<'l>(listing: &'l Listing, path: &str) -> &'l InventoryEntry {
+        listing.notes.iter().find(|n| n.path == path).unwrap_or_else(|| panic!("no row for {path}"))
+    }
+
+    #[test]
+    fn a_nested_archive_that_cannot_be_listed_says_why_in_its_row() {
+        let not_tar = gz(b"plain text, not a tar");
+        let bundle = zip_of(&[("inner.zip", b"hello"), ("inner.tar.gz", &not_tar)]);
+        let listing = open_top_level("b.zip", "b.zip", bundle, &Limits::default()).unwrap();
+        let row = detail_of(&listing, "inner.zip");
+        assert_eq!(
+            (row.status, row.detail.as_str()),
+            (MemberStatus::Failed, "not a zip, tar or tar.gz archive")
+        );
+        let row = detail_of(&listing, "inner.tar.gz");
+        assert_eq!(
+            (row.status, row.detail.as_str()),
+            (MemberStatus::Failed, "gzip data is not a tar archive")
+        );
+    }
+
+    #[test]
+    fn a_bundle_cut_inside_its_first_header_is_corrupt_with_the_directory_error() {
+        let err = open_top_level("b.zip", "b.zip", b"PK\x03\x04\x14\0\0\0".to_vec(), &Limits::default())
+            .unwrap_err();
+        let IntakeError::Corrupt { format, reason, .. } = err else { panic!("{err:?}") };
+        assert_eq!(format, "zip");
+        assert!(reason.starts_with("zip: "), "{reason}");
+        assert!(reason.ends_with("; cut off after 8 bytes, inside the first member's header"), "{reason}");
+    }
+
+    #[test]
+    fn archive_errors_keep_their_cause() {
+        use std::error::Error as _;
+        let err = ArchiveError::Tar(std::io::Error::other("bad header"));
+        assert_eq!(err.to_string(), "tar: bad header");
+        assert_eq!(err.source().map(|s| s.to_string()).as_deref(), Some("bad header"));
+    }
 }

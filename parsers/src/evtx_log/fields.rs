@@ -21,6 +21,17 @@ const UNBALANCED: Unsupported = Unsupported("unbalanced elements");
 /// Deeper than any event; the XML reader refuses 64 levels, so the decoder leaves such records to it.
 const MAX_DEPTH: usize = 60;
 
+/// Why a record's fields make no event: the one value every event needs is missing or unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum EventIdError {
+    /// No `System/EventID` element.
+    #[error("record has no System/EventID")]
+    Missing,
+    /// `EventID` holds something other than a number (the text as found).
+    #[error("EventID is not a number: {0:?}")]
+    NotANumber(String),
+}
+
 /// A text that may be absent, its buffer kept from one record to the next.
 #[derive(Debug, Default)]
 struct Slot {
@@ -186,12 +197,12 @@ impl Fields {
         &mut self,
         record_id: u64,
         header_time: Option<SourceTime>,
-    ) -> Result<WinEvent, String> {
+    ) -> Result<WinEvent, EventIdError> {
         let time = self.time(header_time);
-        let raw_id = self.event_id.get().ok_or("record has no System/EventID")?;
+        let raw_id = self.event_id.get().ok_or(EventIdError::Missing)?;
         let event_id = nonblank(raw_id)
             .and_then(|t| t.parse().ok())
-            .ok_or_else(|| format!("EventID is not a number: {raw_id:?}"))?;
+            .ok_or_else(|| EventIdError::NotANumber(raw_id.to_string()))?;
         let level = self.level.get().and_then(nonblank).and_then(|l| l.parse().ok());
         let qualifiers = self.qualifiers.get().and_then(|q| q.trim().parse().ok());
         let mut data = std::mem::take(&mut self.data);

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use evtx::{ChunkFlags, EvtxChunkData, EvtxRecord, ParserSettings};
 
-use super::fields::Fields;
+use super::fields::{EventIdError, Fields};
 use super::filter::Verdict;
 use super::{error_chain, peek, timestamp_time, ChunkRead, ReadContext, WinEvent, CHUNK_SIZE};
+use crate::error::ParseError;
 use crate::time::SourceTime;
 use crate::xml_tree;
 
@@ -154,12 +155,23 @@ fn read_record(
     }
 }
 
+/// Why the crate's rendering of a record gives no event.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum RenderedEventError {
+    /// The rendered XML does not parse.
+    #[error("rendered XML unreadable: {0}")]
+    Xml(#[source] ParseError),
+    /// The XML parses but its event id is missing or not a number.
+    #[error("{0}")]
+    EventId(#[from] EventIdError),
+}
+
 /// Reads the crate's rendering of one record.
 pub(super) fn event_from_xml(
     xml: &str,
     record_id: u64,
     header_time: Option<SourceTime>,
-) -> Result<WinEvent, String> {
-    let root = xml_tree::parse(xml).map_err(|e| format!("rendered XML unreadable: {e}"))?;
-    Fields::from_xml(&root).take_event(record_id, header_time)
+) -> Result<WinEvent, RenderedEventError> {
+    let root = xml_tree::parse(xml).map_err(RenderedEventError::Xml)?;
+    Ok(Fields::from_xml(&root).take_event(record_id, header_time)?)
 }

@@ -891,23 +891,36 @@ fn parallel_chunks_keep_file_order() {
     assert_eq!(filtered.events.len(), 750);
 }
 
-/// A file's chunks: number and bytes, or the error.
-type ChunkList = Vec<Result<(Option<u64>, Vec<u8>), String>>;
+/// One chunk as listed, compared across the two listings: its number and bytes, or its error's text.
+#[derive(Debug, PartialEq)]
+enum ListedAs {
+    Chunk(Option<u64>, Vec<u8>),
+    Refused(String),
+}
 
 /// The file's chunks as the crate lists them.
-fn crate_chunks(bytes: &[u8]) -> ChunkList {
+fn crate_chunks(bytes: &[u8]) -> Vec<ListedAs> {
     let Ok(mut parser) = EvtxParser::from_read_seek(std::io::Cursor::new(bytes)) else { return Vec::new() };
-    parser.chunks().map(|c| c.map(|c| (c.number, c.data)).map_err(|e| error_chain(&e))).collect()
+    parser
+        .chunks()
+        .map(|c| match c {
+            Ok(c) => ListedAs::Chunk(c.number, c.data),
+            Err(e) => ListedAs::Refused(error_chain(&e)),
+        })
+        .collect()
 }
 
 /// The same, as `chunks::list_chunks` lists them.
-fn listed_chunks(bytes: &[u8]) -> ChunkList {
+fn listed_chunks(bytes: &[u8]) -> Vec<ListedAs> {
     if EvtxParser::from_read_seek(std::io::Cursor::new(bytes)).is_err() {
         return Vec::new();
     }
     chunks::list_chunks(bytes)
         .into_iter()
-        .map(|c| c.data.map(|d| (Some(c.number), d.to_vec())).map_err(|e| error_chain(&e)))
+        .map(|c| match c.data {
+            Ok(d) => ListedAs::Chunk(Some(c.number), d.to_vec()),
+            Err(e) => ListedAs::Refused(error_chain(&e)),
+        })
         .collect()
 }
 
@@ -1008,4 +1021,19 @@ proptest! {
         let filter = EventFilter::keep_all();
         prop_assert_eq!(streamed(bytes, &filter, &cuts), read_evtx_filtered(bytes, &filter, &no_limits()));
     }
+}
+
+#[test]
+fn a_rendered_record_without_a_usable_event_id_says_why() {
+    use std::error::Error as _;
+    let event = |xml: &str| render::event_from_xml(xml, 7, None).map(|e| e.event_id);
+    let ok = r#"<Event><System><Provider Name="P"/><EventID>1000</EventID></System></Event>"#;
+    assert_eq!(event(ok).ok(), Some(1000));
+    let missing = event("<Event><System/></Event>").unwrap_err();
+    assert_eq!(missing.to_string(), "record has no System/EventID");
+    let word = event("<Event><System><EventID>x1</EventID></System></Event>").unwrap_err();
+    assert_eq!(word.to_string(), "EventID is not a number: \"x1\"");
+    let broken = event("<Event><System>").unwrap_err();
+    assert!(broken.to_string().starts_with("rendered XML unreadable: "), "{broken}");
+    assert!(broken.source().is_some(), "the XML error is kept as the cause");
 }
