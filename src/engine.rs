@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::artifacts::Os;
 use crate::catalog::Catalog;
-use crate::diagnoses::{self, Context, Draft, Signal, SourceInfo};
+use crate::diagnoses::{self, Context, Diagnosis, Draft, Signal, SourceInfo};
 use crate::facts::derive::{agent_versions, defender_exclusions};
 use crate::facts::{Facts, FactsReport};
 use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
@@ -17,7 +17,7 @@ use crate::intake::{self, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
 use crate::progress::Progress;
 use crate::report::{
-    sort_findings, BundleInfo, Coverage, Evidence, Finding, Report, Stats, Tool, SCHEMA_VERSION,
+    sort_findings, BundleInfo, Coverage, Evidence, Finding, Report, Stats, Tool, Undecided, SCHEMA_VERSION,
 };
 use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
 pub use crate::timeline::placement::TimelineEntry;
@@ -112,15 +112,26 @@ pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, AnalyzeErro
     let started = Instant::now();
     let signatures = signatures_for(&opts.signature_files)?;
     let listing = intake::open(path, &opts.limits)?;
-    Ok(run(path.display().to_string(), listing, &signatures, opts, started))
+    Ok(run(path.display().to_string(), listing, &signatures, opts, started, diagnoses::registry()))
 }
 
 /// Analyses a bundle held in memory (tests, batch workers).
 pub fn analyze_bytes(name: &str, bytes: Vec<u8>, opts: &Options) -> Result<Analysis, AnalyzeError> {
+    analyze_bytes_with(name, bytes, opts, diagnoses::registry())
+}
+
+/// [`analyze_bytes`] with the given diagnoses, listed in any order: they run in the order their declared
+/// reads give.
+pub(crate) fn analyze_bytes_with(
+    name: &str,
+    bytes: Vec<u8>,
+    opts: &Options,
+    rules: Vec<Box<dyn Diagnosis>>,
+) -> Result<Analysis, AnalyzeError> {
     let started = Instant::now();
     let signatures = signatures_for(&opts.signature_files)?;
     let listing = intake::open_bytes(name, name, bytes, &opts.limits)?;
-    Ok(run(name.to_string(), listing, &signatures, opts, started))
+    Ok(run(name.to_string(), listing, &signatures, opts, started, rules))
 }
 
 fn run(
@@ -129,6 +140,7 @@ fn run(
     signatures: &SignatureSet,
     opts: &Options,
     started: Instant,
+    rules: Vec<Box<dyn Diagnosis>>,
 ) -> Analysis {
     let budget = ReadBudget::default();
     let cx = IngestContext {
@@ -183,8 +195,12 @@ fn run(
     let newest = sources.iter().filter_map(|s| s.last).max();
     let reference = facts.collected_at.or(newest);
 
+    let mut inventory: Vec<InventoryEntry> = listing.notes.clone();
+    inventory.extend(outcomes.iter().map(|o| o.entry.clone()));
+    inventory.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(b.kind)));
+
     let os = detect_os(&outcomes);
-    let findings = diagnose(&signals, &facts, &sources, reference, os == "windows");
+    let (findings, undecided) = diagnose(&signals, &facts, &sources, reference, os, &inventory, rules);
     let uses_local = clocks.iter().any(|c| !matches!(c.basis, TimeBasis::Utc | TimeBasis::Untimed));
     let zone_label = uses_local.then(|| clock.basis().label());
     let facts_report = FactsReport::build(&facts, zone_label, clocks, defender_exclusions(&signals, &facts));
@@ -211,6 +227,7 @@ fn run(
         },
         facts: facts_report,
         findings,
+        undecided,
         coverage,
         inventory,
         stats: Stats {
@@ -228,20 +245,28 @@ fn diagnose(
     facts: &Facts,
     sources: &[SourceInfo],
     reference: Option<DateTime<Utc>>,
-    windows: bool,
-) -> Vec<Finding> {
+    os: &str,
+    inventory: &[InventoryEntry],
+    rules: Vec<Box<dyn Diagnosis>>,
+) -> (Vec<Finding>, Vec<Undecided>) {
     let catalog = Catalog::get();
-    let mut cx = Context { signals, facts, sources, reference, decided: Default::default(), windows };
+    let guest = diagnoses::Guest::from_os(os);
+    let mut cx = Context::new(signals, facts, sources, reference, guest == Some(diagnoses::Guest::Windows));
     let mut findings = Vec::new();
-    for d in diagnoses::registry() {
-        if let Some(draft) = d.diagnose(&cx) {
-            let finding = finish(d.id(), d.rule(), draft, catalog);
-            cx.decided.insert(d.id(), finding.severity);
-            findings.push(finding);
+    let mut undecided = Vec::new();
+    for d in diagnoses::in_dependency_order(rules) {
+        match cx.decide(d.as_ref()) {
+            Some(draft) => {
+                let finding = finish(d.id(), d.rule(), draft, catalog);
+                cx.record(d.id(), finding.severity);
+                findings.push(finding);
+            }
+            None => undecided.extend(diagnoses::undecided(d.as_ref(), inventory, guest)),
         }
     }
     sort_findings(&mut findings);
-    findings
+    undecided.sort_by(|a, b| a.finding.cmp(&b.finding));
+    (findings, undecided)
 }
 
 fn finish(id: &str, rule: &str, draft: Draft, catalog: &Catalog) -> Finding {

@@ -1,7 +1,7 @@
 //! The types every stage shares: a tagged record on the UTC timeline ([`Signal`]), a source's clock
 //! ([`SourceInfo`]), and what findings are made of ([`Evidence`], [`Severity`], [`Confidence`]). They
 //! live here so that no stage imports a later one: ingest and timeline make signals, facts and diagnoses
-//! read them, the report shows evidence.
+//! read them, the report shows evidence and what could not be decided ([`Undecided`]).
 
 use std::sync::Arc;
 
@@ -84,6 +84,23 @@ pub struct Evidence {
     pub timestamp: Option<String>,
     /// The line or a rendering of the record.
     pub text: String,
+}
+
+/// A diagnosis that found nothing while what it needs could not be read: the report cannot say the problem is
+/// absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Undecided {
+    /// The finding id the diagnosis decides.
+    pub finding: String,
+    /// What it could not read, and why (`System.evtx unreadable: <why>`).
+    pub reason: String,
+}
+
+impl Undecided {
+    /// The line reports show: `vss-failure: undecided — System.evtx unreadable: <why>`.
+    pub fn line(&self) -> String {
+        format!("{}: undecided — {}", self.finding, self.reason)
+    }
 }
 
 /// A tagged record on the UTC timeline.

@@ -1,11 +1,12 @@
-//! The catalog: every finding id with its error codes and remediation, and every Azure Backup error code with
-//! its causes and fixes. Both are data files embedded in the binary; this module reads them once.
+//! The catalog: every finding id with its error codes and remediation, every Azure Backup error code with its
+//! causes and fixes, and the guest-side codes (extension errors, exit codes, host statuses) each finding owns.
+//! All are data files embedded in the binary; this module reads them once.
 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::Severity;
+use crate::model::Severity;
 
 /// A finding id's fixed text.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -48,6 +49,48 @@ pub struct ErrorCodeSpec {
     pub findings: Vec<String>,
 }
 
+/// The guest-side codes that belong to one finding.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindingCodes {
+    /// The finding id they belong to.
+    pub finding: String,
+    /// The backup extension's error names (`FailedRetryableFsFreezeFailed`).
+    #[serde(default)]
+    pub error_names: Vec<String>,
+    /// The backup extension's numeric status codes (`121`).
+    #[serde(default)]
+    pub status_codes: Vec<i64>,
+    /// Exit codes of the extension's launcher.
+    #[serde(default)]
+    pub exit_codes: Vec<i64>,
+    /// Statuses of the host snapshot service.
+    #[serde(default)]
+    pub host_statuses: Vec<i64>,
+}
+
+impl FindingCodes {
+    /// True when `name` is one of the error names.
+    pub fn has_error_name(&self, name: &str) -> bool {
+        self.error_names.iter().any(|n| n == name)
+    }
+
+    /// True when `code` is one of the status codes.
+    pub fn has_status_code(&self, code: i64) -> bool {
+        self.status_codes.contains(&code)
+    }
+
+    /// True when `code` (as a record writes it) is one of the exit codes.
+    pub fn has_exit_code(&self, code: &str) -> bool {
+        code.trim().parse().is_ok_and(|c: i64| self.exit_codes.contains(&c))
+    }
+
+    /// True when `status` (as a record writes it) is one of the host statuses.
+    pub fn has_host_status(&self, status: &str) -> bool {
+        status.trim().parse().is_ok_and(|c: i64| self.host_statuses.contains(&c))
+    }
+}
+
 #[derive(Deserialize)]
 struct FindingFile {
     finding: Vec<FindingSpec>,
@@ -58,6 +101,11 @@ struct CodeFile {
     code: Vec<ErrorCodeSpec>,
 }
 
+#[derive(Deserialize)]
+struct FindingCodesFile {
+    codes: Vec<FindingCodes>,
+}
+
 /// The loaded catalog.
 #[derive(Debug)]
 pub struct Catalog {
@@ -65,6 +113,8 @@ pub struct Catalog {
     pub findings: Vec<FindingSpec>,
     /// Error-code specs in file order.
     pub codes: Vec<ErrorCodeSpec>,
+    /// The guest-side codes of each finding that has some, in file order.
+    pub finding_codes: Vec<FindingCodes>,
 }
 
 impl Catalog {
@@ -76,8 +126,24 @@ impl Catalog {
                 toml::from_str(include_str!("findings.toml")).unwrap_or(FindingFile { finding: Vec::new() });
             let codes: CodeFile =
                 toml::from_str(include_str!("error_codes.toml")).unwrap_or(CodeFile { code: Vec::new() });
-            Catalog { findings: findings.finding, codes: codes.code }
+            let finding_codes: FindingCodesFile = toml::from_str(include_str!("finding_codes.toml"))
+                .unwrap_or(FindingCodesFile { codes: Vec::new() });
+            Catalog { findings: findings.finding, codes: codes.code, finding_codes: finding_codes.codes }
         })
+    }
+
+    /// The guest-side codes of finding `id` (none when the catalog lists none for it).
+    pub fn codes_of(&self, id: &str) -> &FindingCodes {
+        static NONE: OnceLock<FindingCodes> = OnceLock::new();
+        self.finding_codes
+            .iter()
+            .find(|c| c.finding == id)
+            .unwrap_or_else(|| NONE.get_or_init(Default::default))
+    }
+
+    /// The finding a backup-extension error name belongs to.
+    pub fn finding_of_error_name(&self, name: &str) -> Option<&str> {
+        self.finding_codes.iter().find(|c| c.has_error_name(name)).map(|c| c.finding.as_str())
     }
 
     /// The spec of a finding id.
@@ -102,10 +168,19 @@ mod tests {
         // Parse strictly here: Catalog::get() tolerates nothing silently because this test pins it.
         let f: FindingFile = toml::from_str(include_str!("findings.toml")).unwrap();
         let c: CodeFile = toml::from_str(include_str!("error_codes.toml")).unwrap();
+        let g: FindingCodesFile = toml::from_str(include_str!("finding_codes.toml")).unwrap();
         assert_eq!(f.finding.len(), 29);
         let cat = Catalog::get();
         assert_eq!(cat.findings.len(), f.finding.len());
         assert_eq!(cat.codes.len(), c.code.len());
+        assert_eq!(cat.finding_codes.len(), g.codes.len());
+        for codes in &cat.finding_codes {
+            assert!(
+                cat.finding(&codes.finding).is_some(),
+                "codes listed for unknown finding {}",
+                codes.finding
+            );
+        }
         for code in &cat.codes {
             for id in &code.findings {
                 assert!(cat.finding(id).is_some(), "{} names unknown finding {id}", code.code);
@@ -119,6 +194,21 @@ mod tests {
                 assert!(spec.findings.contains(&finding.id), "{code} does not list {}", finding.id);
             }
         }
+    }
+
+    #[test]
+    fn each_error_name_belongs_to_one_finding() {
+        let cat = Catalog::get();
+        for codes in &cat.finding_codes {
+            for name in &codes.error_names {
+                assert_eq!(cat.finding_of_error_name(name), Some(codes.finding.as_str()), "{name}");
+            }
+        }
+        assert_eq!(cat.finding_of_error_name("FailedRetryableFsFreezeFailed"), Some("fsfreeze-failed"));
+        assert_eq!(cat.finding_of_error_name("NoSuchError"), None);
+        assert!(cat.codes_of("python-unsupported").has_exit_code(" 127"));
+        assert!(!cat.codes_of("python-unsupported").has_exit_code("1"));
+        assert!(cat.codes_of("no-such-finding").error_names.is_empty());
     }
 
     #[test]

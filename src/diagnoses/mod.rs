@@ -1,23 +1,39 @@
 //! Diagnoses: rules that combine signals and facts over explicit time windows into findings.
 //!
-//! Each family lives in its own file; each diagnosis names the finding id it decides, describes its rule
-//! (shown by `snaptriage rules` and in the finding's `window`), and returns a [`Draft`] or nothing. The catalog
-//! supplies titles, error codes and remediation.
+//! Each family lives in its own folder, its tests beside it; each diagnosis names the finding id it decides,
+//! describes its rule (shown by `snaptriage rules` and in the finding's `window`), declares the artifact kinds
+//! it reads and the other findings whose decisions it reads, and returns a [`Draft`] or nothing. The engine
+//! runs them in the order those declarations give ([`in_dependency_order`]); the catalog supplies titles,
+//! error codes and remediation.
 
 mod agent;
 mod extensions;
 mod freeze;
+mod helpers;
 mod network;
+mod order;
 mod snapshot;
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+mod undecided;
 mod windows;
-mod windows_facts;
 
-use std::collections::{BTreeMap, BTreeSet};
+pub use helpers::{
+    answered_status, attempts, bursts, covered_span, decoded_codes, describe_ext_code, distinct_events,
+    evidence_of, is_periodic, is_throttling_status, latest_after, span, telemetry_message,
+};
+pub use order::{dependency_order, in_dependency_order};
+pub use undecided::undecided;
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 
 use crate::facts::Facts;
-use crate::report::{Confidence, Evidence, Severity};
+use crate::intake::ArtifactKind;
+use crate::model::{Confidence, Evidence, Severity};
 
 pub use crate::model::{Signal, SourceInfo};
 
@@ -32,13 +48,26 @@ pub struct Context<'a> {
     pub sources: &'a [SourceInfo],
     /// "Now" for the bundle: collection time, else the newest timestamp seen.
     pub reference: Option<DateTime<Utc>>,
-    /// Finding ids already decided (diagnoses run in registry order), with their severity.
-    pub decided: BTreeMap<&'static str, Severity>,
     /// The bundle is from a Windows guest.
     pub windows: bool,
+    /// Finding ids decided so far, with their severity.
+    decisions: BTreeMap<&'static str, Severity>,
+    /// The finding ids the running diagnosis declared it reads ([`Diagnosis::reads`]).
+    reads: &'static [&'static str],
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    /// A context with no decision made yet.
+    pub fn new(
+        signals: &'a [Signal],
+        facts: &'a Facts,
+        sources: &'a [SourceInfo],
+        reference: Option<DateTime<Utc>>,
+        windows: bool,
+    ) -> Context<'a> {
+        Context { signals, facts, sources, reference, windows, decisions: BTreeMap::new(), reads: &[] }
+    }
+
     /// Signals with a given name.
     pub fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Signal> + 's {
         self.signals.iter().filter(move |s| &*s.name == name)
@@ -47,6 +76,75 @@ impl Context<'_> {
     /// Signals with any of the given names.
     pub fn any_of<'s>(&'s self, names: &'s [&'s str]) -> impl Iterator<Item = &'s Signal> + 's {
         self.signals.iter().filter(move |s| names.contains(&&*s.name))
+    }
+
+    /// The severity of finding `id` when it was raised, for the diagnosis running now. It answers only for
+    /// the ids that diagnosis declares in [`Diagnosis::reads`] (those run before it): reading any other is a
+    /// bug in the rule, caught by debug builds and answered with `None` otherwise.
+    pub fn decided(&self, id: &str) -> Option<Severity> {
+        let declared = self.reads.contains(&id);
+        debug_assert!(
+            declared,
+            "a diagnosis reads the decision on `{id}` but does not declare it in reads()"
+        );
+        if !declared {
+            return None;
+        }
+        self.decisions.get(id).copied()
+    }
+
+    /// Runs `diagnosis`, answering [`Context::decided`] for the ids it declares.
+    pub fn decide(&mut self, diagnosis: &dyn Diagnosis) -> Option<Draft> {
+        self.reads = diagnosis.reads();
+        let draft = diagnosis.diagnose(self);
+        self.reads = &[];
+        draft
+    }
+
+    /// Records that finding `id` was raised with `severity`, for the diagnoses that read it.
+    pub fn record(&mut self, id: &'static str, severity: Severity) {
+        self.decisions.insert(id, severity);
+    }
+}
+
+/// The guest operating system a bundle comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guest {
+    /// A Linux VM.
+    Linux,
+    /// A Windows VM.
+    Windows,
+}
+
+impl Guest {
+    /// The guest the report's `bundle.os` names (`linux`, `windows`; `None` for `unknown`).
+    pub fn from_os(os: &str) -> Option<Guest> {
+        match os {
+            "linux" => Some(Guest::Linux),
+            "windows" => Some(Guest::Windows),
+            _ => None,
+        }
+    }
+}
+
+/// An artifact kind a diagnosis needs on one guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Input {
+    /// The kind.
+    pub kind: ArtifactKind,
+    /// The guest whose bundles should hold it.
+    pub guest: Guest,
+}
+
+impl Input {
+    /// `kind`, needed on Linux guests.
+    pub const fn linux(kind: ArtifactKind) -> Input {
+        Input { kind, guest: Guest::Linux }
+    }
+
+    /// `kind`, needed on Windows guests.
+    pub const fn windows(kind: ArtifactKind) -> Input {
+        Input { kind, guest: Guest::Windows }
     }
 }
 
@@ -73,11 +171,20 @@ pub trait Diagnosis: Sync {
     fn rule(&self) -> &'static str;
     /// Signals it reads.
     fn signals(&self) -> &'static [&'static str];
+    /// The artifact kinds it cannot decide without, on the guests that have them. When it finds nothing while
+    /// every member of one of them failed to parse, or none is in a bundle of that guest, the report says it
+    /// is undecided ([`undecided`]).
+    fn inputs(&self) -> &'static [Input];
+    /// Finding ids whose decisions it reads through [`Context::decided`]; they run before it.
+    fn reads(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Decides.
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft>;
 }
 
-/// Every diagnosis, in the order they run (specific ones before the catch-all `vmsnapshot-failed`).
+/// Every diagnosis. The engine runs them in the order their declared reads give, this order breaking ties
+/// (specific ones before the catch-all `vmsnapshot-failed`).
 pub fn registry() -> Vec<Box<dyn Diagnosis>> {
     vec![
         Box::new(agent::AgentNotRunning),
@@ -110,163 +217,4 @@ pub fn registry() -> Vec<Box<dyn Diagnosis>> {
         Box::new(windows::DotnetMissing),
         Box::new(snapshot::VmSnapshotFailed),
     ]
-}
-
-/// Groups time-sorted signals into bursts: a new burst starts after a gap longer than `gap`.
-pub fn bursts<'s>(signals: &[&'s Signal], gap: Duration) -> Vec<Vec<&'s Signal>> {
-    let mut out: Vec<Vec<&Signal>> = Vec::new();
-    let mut last: Option<DateTime<Utc>> = None;
-    for s in signals {
-        let new_burst = match (last, s.time) {
-            (Some(l), Some(t)) => t - l > gap,
-            _ => out.is_empty(),
-        };
-        if new_burst || out.is_empty() {
-            out.push(Vec::new());
-        }
-        if let Some(b) = out.last_mut() {
-            b.push(s);
-        }
-        if s.time.is_some() {
-            last = s.time;
-        }
-    }
-    out
-}
-
-/// Span between the first and last dated signal.
-pub fn span(signals: &[&Signal]) -> Option<Duration> {
-    let first = signals.iter().find_map(|s| s.time)?;
-    let last = signals.iter().rev().find_map(|s| s.time)?;
-    Some(last - first)
-}
-
-/// Evidence of many signals, one per distinct (path, line).
-pub fn evidence_of<'s>(signals: impl IntoIterator<Item = &'s Signal>) -> Vec<Evidence> {
-    let mut seen = BTreeSet::new();
-    signals
-        .into_iter()
-        .filter(|s| seen.insert((s.path.clone(), s.line, s.record_id)))
-        .map(Signal::evidence)
-        .collect()
-}
-
-/// The extension's error-code name a set of signals and status facts decode to, first seen first.
-pub fn decoded_codes(signals: &[&Signal]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for s in signals {
-        if let Some(c) = s.capture("ext_code") {
-            if !out.iter().any(|o| o == c) {
-                out.push(c.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// Formats an extension error-code name with its number (`FailedRetryableFsFreezeFailed (121)`).
-pub fn describe_ext_code(name: &str) -> String {
-    match snaptriage_parsers::vmsnapshot_log::ext_error_by_name(name) {
-        Some(c) => format!("{} ({})", c.name, c.value),
-        None => name.to_string(),
-    }
-}
-
-/// Telemetry mirrors closer than this to the line they repeat are the same event.
-const MIRROR_WINDOW_SECONDS: i64 = 5;
-/// How much of a message must repeat for a telemetry line to count as its mirror.
-const MIRROR_PREFIX_CHARS: usize = 48;
-
-/// The message a telemetry echo carries (`Event: name=…, op=…, message=<this>, duration=…`).
-pub fn telemetry_message(s: &Signal) -> Option<&str> {
-    if let Some(m) = s.capture("message") {
-        return Some(m);
-    }
-    let text = s.text.as_str();
-    let at = text.find("Event: name=")?;
-    let rest = &text[at..];
-    let msg = &rest[rest.find("message=")? + "message=".len()..];
-    Some(msg.split(", duration=").next().unwrap_or(msg))
-}
-
-/// The signals with the agent's telemetry mirrors of another signal in the set removed: the agent often
-/// writes one failure twice (its own log line and an `Event: name=… message=…` copy), and that is one event.
-pub fn distinct_events<'s>(signals: &[&'s Signal]) -> Vec<&'s Signal> {
-    let near = |a: &Signal, b: &Signal| match (a.time, b.time) {
-        (Some(x), Some(y)) => (x - y).num_seconds().abs() <= MIRROR_WINDOW_SECONDS,
-        _ => a.path == b.path && a.line.zip(b.line).is_some_and(|(x, y)| x.abs_diff(y) <= 3),
-    };
-    let key = |m: &str| -> String {
-        m.trim().chars().filter(|c| !c.is_whitespace()).take(MIRROR_PREFIX_CHARS).collect::<String>()
-    };
-    let mut out: Vec<&Signal> = Vec::with_capacity(signals.len());
-    for (i, s) in signals.iter().enumerate() {
-        let mirror = telemetry_message(s).map(key).filter(|k| k.len() >= 12).is_some_and(|k| {
-            signals.iter().enumerate().any(|(j, o)| {
-                j != i
-                    && near(s, o)
-                    && telemetry_message(o).is_none()
-                    && o.text.chars().filter(|c| !c.is_whitespace()).collect::<String>().contains(&k)
-            })
-        });
-        let repeat = !mirror
-            && out.iter().any(|o| {
-                o.path == s.path && o.line == s.line && o.record_id == s.record_id && o.time == s.time
-            });
-        if !mirror && !repeat {
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// The HTTP status a server answered with, when the record says one (`Status Code 404`, `[404: Not Found]`,
-/// `HTTP Error 503`, `ResourceGoneError`): the `http_status` capture (set from the whole record at ingest),
-/// else the evidence text.
-pub fn answered_status(s: &Signal) -> Option<u16> {
-    if let Some(c) = s.capture("http_status").and_then(|c| c.parse().ok()) {
-        return Some(c);
-    }
-    crate::signals::enrich::http_status(&s.text).or_else(|| crate::signals::enrich::http_status(&s.head))
-}
-
-/// True for statuses that mean the server is overloaded or throttling rather than refusing the request.
-pub fn is_throttling_status(code: u16) -> bool {
-    matches!(code, 429 | 503)
-}
-
-/// The retry or attempt counter a record carries (`retry=332`, `6 attempts made`, `UpdateGSErrors: 57`).
-pub fn attempts(s: &Signal) -> Option<u64> {
-    for name in ["attempts", "gs_errors", "retry", "count"] {
-        if let Some(n) = s.capture(name).and_then(|c| c.parse().ok()) {
-            return Some(n);
-        }
-    }
-    crate::signals::enrich::attempt_counter(&s.text)
-}
-
-/// True when the record is a periodic summary (`[PERIODIC]`), written once a period however often the
-/// failure recurred in it.
-pub fn is_periodic(s: &Signal) -> bool {
-    s.text.contains("[PERIODIC]") || s.head.contains("[PERIODIC]")
-}
-
-/// How long a set of failures covers: from the first to the last, where a periodic summary stands for
-/// the hour before it.
-pub fn covered_span(signals: &[&Signal]) -> Duration {
-    let plain = span(signals).unwrap_or_else(Duration::zero);
-    if signals.iter().any(|s| is_periodic(s)) {
-        plain.max(Duration::hours(1))
-    } else {
-        plain
-    }
-}
-
-/// The newest dated signal among `names` that comes after `after`.
-pub fn latest_after<'s>(
-    cx: &'s Context<'_>,
-    names: &'s [&'s str],
-    after: DateTime<Utc>,
-) -> Option<&'s Signal> {
-    cx.any_of(names).filter(|s| s.time.is_some_and(|t| t > after)).last()
 }

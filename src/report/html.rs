@@ -61,6 +61,15 @@ pub fn render_html(report: &Report) -> String {
         }
         out.push_str("</ol>");
     }
+    if !report.undecided.is_empty() {
+        out.push_str(
+            "<h2>Undecided</h2><p>These diagnoses found nothing, but could not read what they need.</p><ul>",
+        );
+        for u in &report.undecided {
+            let _ = write!(out, "<li>{}</li>", esc(&u.line()));
+        }
+        out.push_str("</ul>");
+    }
     out.push_str("<h2>Inventory</h2><table><tr><th>path</th><th>kind</th><th>bytes</th><th>status</th><th>detail</th></tr>");
     for e in &report.inventory {
         let _ = write!(

@@ -63,6 +63,14 @@ pub fn render_markdown(report: &Report) -> String {
             let _ = writeln!(out, "1. {step}");
         }
     }
+    if !report.undecided.is_empty() {
+        out.push_str(
+            "\n## Undecided\n\nThese diagnoses found nothing, but could not read what they need.\n\n",
+        );
+        for u in &report.undecided {
+            let _ = writeln!(out, "- {}", cell(&u.line()));
+        }
+    }
     let _ =
         writeln!(out, "\n## Inventory\n\n| path | kind | bytes | status | detail |\n|---|---|---|---|---|");
     for e in &report.inventory {

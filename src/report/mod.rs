@@ -14,7 +14,7 @@ pub use table::render_table;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::model::{Confidence, Evidence, Severity};
+pub use crate::model::{Confidence, Evidence, Severity, Undecided};
 
 use crate::facts::FactsReport;
 use crate::inventory::InventoryEntry;
@@ -100,6 +100,9 @@ pub struct Report {
     pub facts: FactsReport,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// Diagnoses that found nothing while what they need could not be read, by finding id.
+    #[serde(default)]
+    pub undecided: Vec<Undecided>,
     /// What the findings are based on: members read and lost, source families present and their spans.
     pub coverage: Coverage,
     /// Every member and what became of it.

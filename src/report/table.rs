@@ -26,6 +26,7 @@ pub fn render_table(report: &Report, width: u16) -> String {
             details(i + 1, f, &mut out);
         }
     }
+    undecided(report, &mut out);
     inventory_summary(report, &mut out);
     out
 }
@@ -86,6 +87,17 @@ fn details(n: usize, f: &Finding, out: &mut String) {
     let _ = writeln!(out, "    what to do:");
     for step in &f.remediation {
         let _ = writeln!(out, "      - {step}");
+    }
+}
+
+/// The diagnoses that could not decide, only when there are some.
+fn undecided(report: &Report, out: &mut String) {
+    if report.undecided.is_empty() {
+        return;
+    }
+    out.push_str("\nUndecided (these found nothing, but could not read what they need):\n");
+    for u in &report.undecided {
+        let _ = writeln!(out, "  {}", clip(&u.line(), TEXT_WIDTH));
     }
 }
 

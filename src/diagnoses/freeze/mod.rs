@@ -1,43 +1,39 @@
 //! File-system freeze and mount problems of the Linux backup extension.
 
+#[cfg(test)]
+mod tests;
+
 use chrono::Duration;
 
-use super::{decoded_codes, describe_ext_code, evidence_of, Context, Diagnosis, Draft, Signal};
+use super::{decoded_codes, describe_ext_code, evidence_of, Context, Diagnosis, Draft, Input, Signal};
+use crate::catalog::Catalog;
 use crate::facts::ExtensionStatusFact;
 use crate::intake::ArtifactKind;
-use crate::report::{Confidence, Severity};
+use crate::model::{Confidence, Severity};
 
-/// Extension error names (current and older spellings) that mean the freeze failed.
-pub const FREEZE_CODES: &[&str] = &[
-    "FailedRetryableFsFreezeFailed",
-    "FailedRetryableFsFreezeTimeout",
-    "FailedSafeFreezeBinaryNotFound",
-    "FailedFsFreezeFailed",
-    "FailedFsFreezeTimeout",
-];
-const FREEZE_VALUES: &[i64] = &[121, 122, 124];
-/// Extension error names that mean a mount could not be opened.
-pub const MOUNT_CODES: &[&str] = &["FailedRetryableUnableToOpenMount", "FailedUnableToOpenMount"];
-const MOUNT_VALUES: &[i64] = &[123];
 /// A log that ends this soon after a freeze started, with no thaw, hung while frozen.
 const HANG_TAIL_MINUTES: i64 = 5;
 /// Kernel complaints this close to a freeze are tied to it.
 const KERNEL_WINDOW_MINUTES: i64 = 30;
 
-fn coded<'c>(cx: &'c Context<'_>, names: &'c [&'c str]) -> Vec<&'c Signal> {
+/// Extension log lines naming one of `finding`'s error names (the catalog lists them).
+fn coded<'c>(cx: &'c Context<'_>, finding: &str) -> Vec<&'c Signal> {
+    let codes = Catalog::get().codes_of(finding);
     cx.any_of(&["snap.status-code", "snap.ext-error"])
-        .filter(|s| s.capture("ext_code").is_some_and(|c| names.contains(&c)))
+        .filter(|s| s.capture("ext_code").is_some_and(|c| codes.has_error_name(c)))
         .collect()
 }
 
-fn statuses<'c>(cx: &'c Context<'_>, names: &[&str], values: &[i64]) -> Vec<&'c ExtensionStatusFact> {
+/// Backup-extension statuses in error with one of `finding`'s error names or status codes.
+fn statuses<'c>(cx: &'c Context<'_>, finding: &str) -> Vec<&'c ExtensionStatusFact> {
+    let codes = Catalog::get().codes_of(finding);
     cx.facts
         .extension_statuses
         .iter()
         .filter(|s| s.is_backup_extension() && s.status == "error")
         .filter(|s| {
-            s.ext_error.as_deref().is_some_and(|e| names.contains(&e))
-                || s.code.is_some_and(|c| values.contains(&c))
+            s.ext_error.as_deref().is_some_and(|e| codes.has_error_name(e))
+                || s.code.is_some_and(|c| codes.has_status_code(c))
         })
         .collect()
 }
@@ -71,14 +67,18 @@ impl Diagnosis for FsFreezeFailed {
         ]
     }
 
+    fn inputs(&self) -> &'static [Input] {
+        const { &[Input::linux(ArtifactKind::VmSnapshotLog)] }
+    }
+
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let failures: Vec<&Signal> =
             cx.any_of(&["freeze.failure", "freeze.timeout", "freeze.binary-missing"]).collect();
         let lock: Vec<&Signal> = cx.named("freeze.lock-busy").collect();
         let lock_gave_up: Vec<&Signal> =
             lock.iter().copied().filter(|s| s.mentions("already freezed")).collect();
-        let codes = coded(cx, FREEZE_CODES);
-        let status = statuses(cx, FREEZE_CODES, FREEZE_VALUES);
+        let codes = coded(cx, self.id());
+        let status = statuses(cx, self.id());
         let hang = hung_while_frozen(cx);
         let strong = !failures.is_empty()
             || !lock_gave_up.is_empty()
@@ -182,10 +182,14 @@ impl Diagnosis for MountUnopenable {
         &["mount.open-failure", "snap.status-code", "snap.ext-error", "kernel.mount-unresponsive"]
     }
 
+    fn inputs(&self) -> &'static [Input] {
+        const { &[Input::linux(ArtifactKind::VmSnapshotLog)] }
+    }
+
     fn diagnose(&self, cx: &Context<'_>) -> Option<Draft> {
         let failures: Vec<&Signal> = cx.named("mount.open-failure").collect();
-        let codes = coded(cx, MOUNT_CODES);
-        let status = statuses(cx, MOUNT_CODES, MOUNT_VALUES);
+        let codes = coded(cx, self.id());
+        let status = statuses(cx, self.id());
         if failures.is_empty() && codes.is_empty() && status.is_empty() {
             return None;
         }

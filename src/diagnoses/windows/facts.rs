@@ -1,7 +1,7 @@
 //! Windows facts diagnoses read: VSS writer states and registry values (filled when the bundle has them).
 
-use super::Context;
-use crate::report::Evidence;
+use crate::diagnoses::Context;
+use crate::model::Evidence;
 
 /// Evidence for VSS writers that are not stable or report an error.
 pub fn failed_writers(cx: &Context<'_>) -> Vec<Evidence> {
