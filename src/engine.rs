@@ -4,28 +4,23 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{Datelike, Utc};
 use rayon::prelude::*;
 
 use crate::artifacts::Os;
-use crate::catalog::Catalog;
-use crate::diagnoses::{self, Context, Diagnosis, Draft, Signal, SourceInfo};
+use crate::diagnoses::{self, Diagnosis};
 use crate::facts::derive::{agent_versions, defender_exclusions};
 use crate::facts::{Facts, FactsReport};
 use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
 use crate::intake::{self, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
+use crate::model::Timestamp;
 use crate::progress::Progress;
-use crate::report::{
-    sort_findings, BundleInfo, Coverage, Evidence, Finding, Report, Stats, Tool, Undecided, SCHEMA_VERSION,
-};
+use crate::report::{BundleInfo, Coverage, Report, Stats, Tool, SCHEMA_VERSION};
 use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
 pub use crate::timeline::placement::TimelineEntry;
 use crate::timeline::placement::{build_timeline, cross_source_observations, place_on_timeline};
-use crate::timeline::{parse_zone, rfc3339, LocalClock, TimeBasis, Zone, ZoneVotes};
-
-/// Most evidence items a finding carries (the oldest half and the newest half are kept).
-const MAX_EVIDENCE: usize = 24;
+use crate::timeline::{parse_zone, LocalClock, TimeBasis, Zone, ZoneVotes};
 
 /// How to analyse.
 #[derive(Debug, Clone, Default)]
@@ -200,7 +195,8 @@ fn run(
     inventory.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(b.kind)));
 
     let os = detect_os(&outcomes);
-    let (findings, undecided) = diagnose(&signals, &facts, &sources, reference, os, &inventory, rules);
+    let (findings, undecided) =
+        diagnoses::run_all(&signals, &facts, &sources, reference, os, &inventory, rules);
     let uses_local = clocks.iter().any(|c| !matches!(c.basis, TimeBasis::Utc | TimeBasis::Untimed));
     let zone_label = uses_local.then(|| clock.basis().label());
     let facts_report = FactsReport::build(&facts, zone_label, clocks, defender_exclusions(&signals, &facts));
@@ -223,7 +219,7 @@ fn run(
             path: shown,
             sha256: listing.sha256.clone(),
             os: os.into(),
-            collected_at: reference.map(rfc3339),
+            collected_at: reference.map(Timestamp),
         },
         facts: facts_report,
         findings,
@@ -238,77 +234,6 @@ fn run(
         },
     };
     Analysis { report, timeline }
-}
-
-fn diagnose(
-    signals: &[Signal],
-    facts: &Facts,
-    sources: &[SourceInfo],
-    reference: Option<DateTime<Utc>>,
-    os: &str,
-    inventory: &[InventoryEntry],
-    rules: Vec<Box<dyn Diagnosis>>,
-) -> (Vec<Finding>, Vec<Undecided>) {
-    let catalog = Catalog::get();
-    let guest = diagnoses::Guest::from_os(os);
-    let mut cx = Context::new(signals, facts, sources, reference, guest == Some(diagnoses::Guest::Windows));
-    let mut findings = Vec::new();
-    let mut undecided = Vec::new();
-    for d in diagnoses::in_dependency_order(rules) {
-        match cx.decide(d.as_ref()) {
-            Some(draft) => {
-                let finding = finish(d.id(), d.rule(), draft, catalog);
-                cx.record(d.id(), finding.severity);
-                findings.push(finding);
-            }
-            None => undecided.extend(diagnoses::undecided(d.as_ref(), inventory, guest)),
-        }
-    }
-    sort_findings(&mut findings);
-    undecided.sort_by(|a, b| a.finding.cmp(&b.finding));
-    (findings, undecided)
-}
-
-fn finish(id: &str, rule: &str, draft: Draft, catalog: &Catalog) -> Finding {
-    let spec = catalog.finding(id);
-    let mut evidence = draft.evidence;
-    evidence.sort_by(|a, b| {
-        (a.timestamp.is_none(), &a.timestamp, &a.path, a.line, &a.text).cmp(&(
-            b.timestamp.is_none(),
-            &b.timestamp,
-            &b.path,
-            b.line,
-            &b.text,
-        ))
-    });
-    evidence.dedup();
-    let first_seen = evidence.iter().filter_map(|e| e.timestamp.clone()).min();
-    let last_seen = evidence.iter().filter_map(|e| e.timestamp.clone()).max();
-    let total = evidence.len();
-    let evidence = cap(evidence);
-    Finding {
-        id: id.to_string(),
-        severity: draft.severity.or(spec.map(|s| s.severity)).unwrap_or(crate::report::Severity::Error),
-        confidence: draft.confidence,
-        error_codes: draft.error_codes.or_else(|| spec.map(|s| s.error_codes.clone())).unwrap_or_default(),
-        title: spec.map(|s| s.title.clone()).unwrap_or_else(|| id.to_string()),
-        summary: draft.summary,
-        window: Some(rule.to_string()),
-        first_seen,
-        last_seen,
-        evidence,
-        evidence_total: total,
-        remediation: spec.map(|s| s.remediation.clone()).unwrap_or_default(),
-    }
-}
-
-fn cap(evidence: Vec<Evidence>) -> Vec<Evidence> {
-    if evidence.len() <= MAX_EVIDENCE {
-        return evidence;
-    }
-    let half = MAX_EVIDENCE / 2;
-    let tail = evidence.len() - half;
-    evidence.into_iter().enumerate().filter(|(i, _)| *i < half || *i >= tail).map(|(_, e)| e).collect()
 }
 
 /// The guest OS the bundle's artifacts tell of (the registry says which kinds are evidence of which OS).

@@ -13,6 +13,38 @@ use crate::intake::ArtifactKind;
 use crate::signals::Captures;
 use crate::timeline::rfc3339;
 
+/// An instant on the UTC timeline: ordered as a time, written (and read back) as RFC 3339 with
+/// microseconds and `Z`, the one format reports use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub DateTime<Utc>);
+
+impl From<DateTime<Utc>> for Timestamp {
+    fn from(t: DateTime<Utc>) -> Self {
+        Timestamp(t)
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&rfc3339(self.0))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Timestamp(t.with_timezone(&Utc)))
+            .map_err(|e| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time: {e}")))
+    }
+}
+
 /// How bad a finding is. Orders most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,8 +112,8 @@ pub struct Evidence {
     pub line: Option<u32>,
     /// Record number, for binary sources (event logs).
     pub record_id: Option<u64>,
-    /// When, RFC 3339 UTC.
-    pub timestamp: Option<String>,
+    /// When, on the UTC timeline (RFC 3339 in the report).
+    pub timestamp: Option<Timestamp>,
     /// The line or a rendering of the record.
     pub text: String,
 }
@@ -146,7 +178,7 @@ impl Signal {
             path: self.path.to_string(),
             line: self.line,
             record_id: self.record_id,
-            timestamp: self.time.map(rfc3339),
+            timestamp: self.time.map(Timestamp),
             text: self.text.clone(),
         }
     }
@@ -181,4 +213,24 @@ pub struct SourceInfo {
     pub last: Option<DateTime<Utc>>,
     /// The latest record: line and text.
     pub last_record: Option<(u32, String)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_order_as_times_and_read_back_what_they_write() {
+        let early = Timestamp(Utc.with_ymd_and_hms(2024, 3, 15, 19, 30, 6).unwrap());
+        let late = Timestamp(early.0 + chrono::Duration::microseconds(1));
+        assert!(early < late);
+        let json = serde_json::to_string(&early).unwrap();
+        assert_eq!(json, "\"2024-03-15T19:30:06.000000Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), early);
+        // Another offset reads as the same instant.
+        assert_eq!(serde_json::from_str::<Timestamp>("\"2024-03-15T21:30:06+02:00\"").unwrap(), early);
+        let err = serde_json::from_str::<Timestamp>("\"yesterday\"").unwrap_err().to_string();
+        assert!(err.contains("\"yesterday\" is not an RFC 3339 time"), "{err}");
+    }
 }

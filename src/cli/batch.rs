@@ -29,7 +29,7 @@ struct BatchLine {
     status: &'static str,
     sha256: Option<String>,
     os: Option<String>,
-    collected_at: Option<String>,
+    collected_at: Option<snaptriage::report::Timestamp>,
     /// Finding ids, most severe first.
     findings: Vec<String>,
     /// `id:severity:confidence` for each finding.
@@ -132,7 +132,7 @@ fn analyse_one(bundle: &Path, opts: &Options, reports: Option<&Path>) -> BatchLi
         status: ANALYSED,
         sha256: r.bundle.sha256.clone(),
         os: Some(r.bundle.os.clone()),
-        collected_at: r.bundle.collected_at.clone(),
+        collected_at: r.bundle.collected_at,
         findings: r.findings.iter().map(|f| f.id.clone()).collect(),
         detail: r
             .findings

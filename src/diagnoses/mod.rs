@@ -7,6 +7,7 @@
 //! error codes and remediation.
 
 mod agent;
+mod assemble;
 mod extensions;
 mod freeze;
 mod helpers;
@@ -20,6 +21,7 @@ mod tests;
 mod undecided;
 mod windows;
 
+pub(crate) use assemble::run_all;
 pub use helpers::{
     answered_status, attempts, bursts, covered_span, decoded_codes, describe_ext_code, distinct_events,
     evidence_of, is_periodic, is_throttling_status, latest_after, span, telemetry_message,

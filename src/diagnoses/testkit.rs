@@ -11,8 +11,8 @@ use super::{Context, Diagnosis, Draft, Signal, SourceInfo};
 use crate::facts::version::AgentRole;
 use crate::facts::{AgentVersion, ExtensionStatusFact, Fact, Facts};
 use crate::intake::classify;
+use crate::model::Timestamp;
 use crate::model::{Evidence, Severity};
-use crate::timeline::rfc3339;
 
 /// An instant from RFC 3339 text (tests write valid ones).
 pub fn at(text: &str) -> DateTime<Utc> {
@@ -115,7 +115,7 @@ impl Case {
                 path: "var/log/waagent.log".into(),
                 line: Some(1),
                 record_id: None,
-                timestamp: seen_at.map(rfc3339),
+                timestamp: seen_at.map(Timestamp),
                 text: format!("Agent WALinuxAgent-{version} is running as the goal state agent"),
             },
         });

@@ -1,7 +1,6 @@
 //! Facts derived from signals and other facts once everything is on the UTC timeline.
 
-use crate::model::{Evidence, Signal};
-use crate::timeline::rfc3339;
+use crate::model::{Evidence, Signal, Timestamp};
 
 use super::version::AgentRole;
 use super::{AgentVersion, Facts};
@@ -51,7 +50,7 @@ pub fn agent_versions(signals: &[Signal], facts: &Facts) -> Vec<AgentVersion> {
                 path: s.path.clone(),
                 line: None,
                 record_id: None,
-                timestamp: s.time.map(rfc3339),
+                timestamp: s.time.map(Timestamp),
                 text: format!("agent status: version {version} {}", s.status.clone().unwrap_or_default()),
             },
         });

@@ -10,8 +10,8 @@ use snaptriage_parsers::SourceTime;
 use super::report::ExtensionSummary;
 use super::version::{AgentRole, AgentVersion};
 use super::Facts;
-use crate::model::Evidence;
 use crate::model::Signal;
+use crate::model::{Evidence, Timestamp};
 use crate::timeline::rfc3339;
 
 /// An agent version an agent-log line names.
@@ -84,7 +84,7 @@ impl Facts {
                     path: v.path.clone(),
                     line: Some(v.line),
                     record_id: None,
-                    timestamp: seen_at.map(rfc3339),
+                    timestamp: seen_at.map(Timestamp),
                     text: v.text.clone(),
                 },
             });

@@ -94,7 +94,7 @@ impl ExtensionStatusFact {
             path: self.path.clone(),
             line: None,
             record_id: None,
-            timestamp: self.time.map(crate::timeline::rfc3339),
+            timestamp: self.time.map(crate::model::Timestamp),
             text,
         }
     }

@@ -21,7 +21,7 @@ pub fn render_html(report: &Report) -> String {
         let _ = write!(out, " · agent {}", esc(v));
     }
     if let Some(c) = &b.collected_at {
-        let _ = write!(out, " · collected {}", esc(c));
+        let _ = write!(out, " · collected {}", esc(&c.to_string()));
     }
     out.push_str("</p>");
     let _ = write!(out, "<p>Coverage: {}</p>", esc(&report.coverage.summary));
@@ -50,7 +50,7 @@ pub fn render_html(report: &Report) -> String {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
-                esc(e.timestamp.as_deref().unwrap_or("-")),
+                esc(&e.timestamp.map_or_else(|| "-".to_string(), |t| t.to_string())),
                 esc(&place),
                 esc(&e.text)
             );

@@ -34,7 +34,7 @@ pub fn render_markdown(report: &Report) -> String {
                 f.confidence.as_str(),
                 f.id,
                 f.error_codes.join(", "),
-                f.first_seen.as_deref().unwrap_or("-"),
+                f.first_seen.map_or_else(|| "-".to_string(), |t| t.to_string()),
                 cell(&f.summary)
             );
         }
@@ -54,7 +54,7 @@ pub fn render_markdown(report: &Report) -> String {
                 out,
                 "- `{}` {} — `{}`",
                 place,
-                e.timestamp.as_deref().unwrap_or("-"),
+                e.timestamp.map_or_else(|| "-".to_string(), |t| t.to_string()),
                 code(&e.text)
             );
         }

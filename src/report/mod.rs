@@ -14,7 +14,7 @@ pub use table::render_table;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::model::{Confidence, Evidence, Severity, Undecided};
+pub use crate::model::{Confidence, Evidence, Severity, Timestamp, Undecided};
 
 use crate::facts::FactsReport;
 use crate::inventory::InventoryEntry;
@@ -41,9 +41,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub window: Option<String>,
     /// Earliest evidence, RFC 3339 UTC.
-    pub first_seen: Option<String>,
+    pub first_seen: Option<Timestamp>,
     /// Latest evidence, RFC 3339 UTC.
-    pub last_seen: Option<String>,
+    pub last_seen: Option<Timestamp>,
     /// Evidence, oldest first (capped; `evidence_total` counts all).
     pub evidence: Vec<Evidence>,
     /// How many pieces of evidence there were before capping.
@@ -71,7 +71,7 @@ pub struct BundleInfo {
     /// `linux`, `windows` or `unknown`.
     pub os: String,
     /// When the bundle was collected (the collector's log, else the newest timestamp seen).
-    pub collected_at: Option<String>,
+    pub collected_at: Option<Timestamp>,
 }
 
 /// Counters.

@@ -60,7 +60,7 @@ fn summary_table(findings: &[Finding], width: u16) -> String {
             (i + 1).to_string(),
             format!("{} ({})", f.severity.as_str(), f.confidence.as_str()),
             f.id.clone(),
-            f.first_seen.as_deref().map(short_time).unwrap_or_else(|| "-".into()),
+            f.first_seen.map(|t| short_time(&t.to_string())).unwrap_or_else(|| "-".into()),
             f.summary.clone(),
         ]);
     }
@@ -80,7 +80,7 @@ fn details(n: usize, f: &Finding, out: &mut String) {
             (None, Some(r)) => format!("{}#{r}", e.path),
             (None, None) => e.path.clone(),
         };
-        let when = e.timestamp.as_deref().map(short_time).unwrap_or_else(|| "-".into());
+        let when = e.timestamp.map(|t| short_time(&t.to_string())).unwrap_or_else(|| "-".into());
         let _ = writeln!(out, "      {when}  {place}");
         let _ = writeln!(out, "        {}", clip(&e.text, TEXT_WIDTH));
     }

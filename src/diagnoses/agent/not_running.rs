@@ -6,7 +6,7 @@ use crate::diagnoses::{
     bursts, distinct_events, evidence_of, span, Context, Diagnosis, Draft, Input, Signal,
 };
 use crate::intake::ArtifactKind;
-use crate::model::{Confidence, Evidence, Severity};
+use crate::model::{Confidence, Evidence, Severity, Timestamp};
 use crate::timeline::{human_duration, rfc3339};
 
 /// Crash signals closer than this belong to one crash episode.
@@ -171,7 +171,7 @@ fn silence(cx: &Context<'_>) -> Option<(Evidence, i64)> {
         path: source.path.clone(),
         line: (line > 0).then_some(line),
         record_id: None,
-        timestamp: Some(rfc3339(last)),
+        timestamp: Some(Timestamp(last)),
         text: format!("last agent record, {} before {}: {text}", human_duration(gap), rfc3339(end)),
     };
     Some((evidence, gap.num_hours()))
