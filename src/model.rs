@@ -195,8 +195,9 @@ impl Signal {
     pub fn is_backup_extension(&self) -> bool {
         matches!(self.kind, ArtifactKind::VmSnapshotLog | ArtifactKind::VmSnapshotShellLog)
             || self.about_backup
-            || self.mentions("RecoveryServices.VMSnapshot")
-            || self.mentions("VMSnapshotLinux")
+            || [self.text.as_str(), self.head.as_str(), self.prefix.as_deref().unwrap_or("")]
+                .iter()
+                .any(|s| crate::artifacts::backup::mentions_backup(s))
     }
 }
 

@@ -10,6 +10,20 @@ pub const WINDOWS_HANDLER: &str = "Microsoft.Azure.RecoveryServices.VMSnapshot";
 /// [`LINUX_HANDLER`]).
 pub(crate) const LINUX_HANDLER_FOLDER: &str = "microsoft.azure.recoveryservices.vmsnapshotlinux";
 
+/// The backup extension's process on Windows guests, lowercased.
+pub const WINDOWS_PROCESS: &str = "iaasbcdrextension.exe";
+
+/// What a text names the backup extension by, lowercased: both handlers (also spelt with `_`, as in some
+/// folder and event names), the Linux handler's bare name, and the Windows process.
+const MENTIONS: [&str; 4] =
+    ["recoveryservices.vmsnapshot", "recoveryservices_vmsnapshot", "vmsnapshotlinux", "iaasbcdrextension"];
+
+/// True when `text` names the backup extension (see [`MENTIONS`]), in any case.
+pub fn mentions_backup(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    MENTIONS.iter().any(|name| lower.contains(name))
+}
+
 /// What both handlers' names share, lowercased: a path or a name holding it is about the backup extension.
 const HANDLER_STEM: &str = "recoveryservices.vmsnapshot";
 
@@ -36,6 +50,21 @@ mod tests {
         assert!(is_backup_handler("vmsnapshotlinux"));
         assert!(!is_backup_handler("Microsoft.Azure.Extensions.CustomScript"));
         assert_eq!(LINUX_HANDLER_FOLDER, LINUX_HANDLER.to_ascii_lowercase());
+    }
+
+    #[test]
+    fn texts_naming_the_extension_are_recognised_in_any_case() {
+        for text in [
+            "[Microsoft.Azure.RecoveryServices.VMSnapshotLinux-1.0.9] Enable",
+            "C:\\Packages\\Plugins\\Microsoft.Azure.RecoveryServices.VMSnapshot\\1.0\\x.log",
+            "AppName=IaaSBcdrExtension.exe",
+            "Microsoft_Azure_RecoveryServices_VMSnapshot",
+            "handler vmsnapshotlinux exited",
+        ] {
+            assert!(mentions_backup(text), "{text}");
+        }
+        assert!(!mentions_backup("Microsoft.Azure.Extensions.CustomScript-2.1 Enable"));
+        assert!(!mentions_backup("AppName=chrome.exe"));
     }
 
     #[test]

@@ -222,7 +222,7 @@ pub(super) fn ingest_evtx(
                 prefix: Some(event.provider.clone()),
                 text: crate::facts::clip(&text, 1200),
                 head: String::new(),
-                about_backup: mentions_backup(&text),
+                about_backup: crate::artifacts::backup::mentions_backup(&text),
                 captures: m.captures,
             });
         }
@@ -257,9 +257,4 @@ fn level_of(e: &WinEvent) -> Level {
         Some(5) => Level::Verbose,
         _ => Level::Unknown,
     }
-}
-
-fn mentions_backup(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    lower.contains("iaasbcdrextension") || lower.contains("recoveryservices.vmsnapshot")
 }

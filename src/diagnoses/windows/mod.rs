@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{Context, Signal};
 
 /// The backup extension's executable on Windows.
-pub const BACKUP_EXE: &str = "iaasbcdrextension.exe";
+pub use crate::artifacts::backup::WINDOWS_PROCESS as BACKUP_EXE;
 
 /// When the backup extension failed: its status files in error, and failure lines of its logs.
 pub fn backup_failure_times(cx: &Context<'_>) -> Vec<DateTime<Utc>> {
@@ -79,6 +79,5 @@ fn failing_statuses(cx: &Context<'_>) -> Vec<crate::model::Evidence> {
 
 /// True when a path names the backup extension's files or folders.
 fn is_backup_path(path: &str) -> bool {
-    let p = path.to_ascii_lowercase().replace('/', "\\");
-    p.contains("recoveryservices.vmsnapshot") || p.contains(BACKUP_EXE)
+    crate::artifacts::backup::mentions_backup(path)
 }

@@ -139,7 +139,7 @@ impl<'c> Tagger<'c> {
             } else {
                 evidence_line(record, m.offset)
             };
-            let about_backup = mentions_backup(hay);
+            let about_backup = crate::artifacts::backup::mentions_backup(hay);
             let head = if line == record.line && m.offset <= record.raw.len() {
                 String::new()
             } else {
@@ -262,12 +262,6 @@ impl<'c> Tagger<'c> {
             })));
         }
     }
-}
-
-/// True when a record names the backup extension (`Microsoft.Azure.RecoveryServices.VMSnapshot[Linux]`).
-fn mentions_backup(raw: &str) -> bool {
-    memchr::memmem::find(raw.as_bytes(), b"RecoveryServices.VMSnapshot").is_some()
-        || memchr::memmem::find(raw.as_bytes(), b"RecoveryServices_VMSnapshot").is_some()
 }
 
 /// What searches over a whole batch found for one record: `None` when the search was not made.
