@@ -167,7 +167,7 @@ fn run(
     let cx = IngestContext { year_reference: newest, ..cx };
     outcomes.extend(later.par_iter().map(|(i, m)| (*i, ingest_member(m, &cx))).collect::<Vec<_>>());
     outcomes.sort_by_key(|(i, _)| *i);
-    let outcomes: Vec<MemberOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
+    let mut outcomes: Vec<MemberOutcome> = outcomes.into_iter().map(|(_, o)| o).collect();
 
     let mut facts = Facts::default();
     let mut observations = ZoneVotes::default();
@@ -184,7 +184,7 @@ fn run(
         facts.time_zone.as_ref().and_then(|(name, path)| parse_zone(name).ok().map(|z| (z, path.clone())));
     let clock = LocalClock::choose(opts.timezone, bundle_zone, &observations);
 
-    let (signals, sources, clocks) = place_on_timeline(&outcomes, signatures, &clock);
+    let (signals, sources, clocks) = place_on_timeline(&mut outcomes, signatures, &clock);
     facts.agent_versions = agent_versions(&signals, &facts);
     facts.place_log_facts(&signals, |t| clock.to_utc(t));
     let newest = sources.iter().filter_map(|s| s.last).max();

@@ -87,9 +87,10 @@ pub fn cross_source_observations(outcomes: &[MemberOutcome]) -> Vec<ZoneObservat
     out
 }
 
-/// Converts every signal to UTC, sorts them, and summarises each source's clock.
+/// Converts every signal to UTC, sorts them, and summarises each source's clock. The members' signals are
+/// moved onto the timeline (their lists are left empty), so a large log's signals are not held twice.
 pub fn place_on_timeline(
-    outcomes: &[MemberOutcome],
+    outcomes: &mut [MemberOutcome],
     signatures: &SignatureSet,
     clock: &LocalClock,
 ) -> (Vec<Signal>, Vec<SourceInfo>, Vec<SourceClock>) {
@@ -98,7 +99,7 @@ pub fn place_on_timeline(
     let mut clocks = Vec::new();
     for o in outcomes {
         let path: Arc<str> = Arc::from(o.entry.path.as_str());
-        for raw in &o.signals {
+        for raw in std::mem::take(&mut o.signals) {
             signals.push(Signal {
                 name: raw.signal.clone(),
                 signature: Arc::from(signatures.signatures()[raw.signature].id.as_str()),
@@ -108,11 +109,11 @@ pub fn place_on_timeline(
                 record_id: raw.record_id,
                 time: raw.time.map(|t| clock.to_utc(t)),
                 level: raw.level,
-                prefix: raw.prefix.clone(),
-                text: raw.text.clone(),
-                head: raw.head.clone(),
+                prefix: raw.prefix,
+                text: raw.text,
+                head: raw.head,
                 about_backup: raw.about_backup,
-                captures: raw.captures.clone(),
+                captures: raw.captures,
             });
         }
         let Some(scan) = &o.scan else { continue };
