@@ -37,9 +37,9 @@ use crate::time::{parse_datetime_shape, SourceTime};
 mod mentions;
 
 pub use mentions::{
-    decode_compressed, decoded_event_message, extension_activity, os_mention, target_handler_state,
-    version_mentions, version_mentions_marked, ActivityOutcome, ExtensionActivity, VersionMention,
-    VersionRole, MAX_DECODED_MESSAGE, VERSION_MARKERS,
+    decode_compressed, decoded_event_message, extension_activity, os_mention, os_mention_marked,
+    target_handler_state, version_mentions, version_mentions_marked, ActivityOutcome, ExtensionActivity,
+    VersionMention, VersionRole, MAX_DECODED_MESSAGE, MENTION_MARKERS,
 };
 
 /// Most stray characters (after any NULs) tolerated in front of a header's timestamp.

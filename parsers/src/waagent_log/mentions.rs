@@ -66,7 +66,7 @@ pub fn version_mentions(message: &str) -> Vec<VersionMention<'_>> {
     version_mentions_marked(message, mentions_a_version_marker(message))
 }
 
-/// [`version_mentions`] for a message already known to hold one of [`VERSION_MARKERS`] (`marked`) or
+/// [`version_mentions`] for a message already known to hold one of [`MENTION_MARKERS`] (`marked`) or
 /// known not to (then it names none): for callers that search many messages for the markers at once.
 pub fn version_mentions_marked(message: &str, marked: bool) -> Vec<VersionMention<'_>> {
     let mut out = Vec::new();
@@ -150,9 +150,10 @@ pub fn version_mentions_marked(message: &str, marked: bool) -> Vec<VersionMentio
     out
 }
 
-/// Every phrase [`version_mentions`] looks for: a message with none of them names no version (one scan
-/// instead of a search per phrase, on every line of a log).
-pub const VERSION_MARKERS: &[&str] = &[
+/// Every phrase [`version_mentions`] looks for, and those [`os_mention`] looks for past a message's start: a
+/// message with none of them names no version and no distribution past its start (one scan instead of a search
+/// per phrase, on every line of a log).
+pub const MENTION_MARKERS: &[&str] = &[
     " is running as the goal state agent",
     " running as process ",
     "(Goal State Agent version ",
@@ -169,13 +170,14 @@ pub const VERSION_MARKERS: &[&str] = &[
     "Azure Linux Agent Version:",
     "Installed Agent ",
     " running on ",
+    "Distro: ",
 ];
 
 fn mentions_a_version_marker(message: &str) -> bool {
     static MARKERS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
     MARKERS
         .get_or_init(|| {
-            aho_corasick::AhoCorasick::new(VERSION_MARKERS).unwrap_or_else(|_| {
+            aho_corasick::AhoCorasick::new(MENTION_MARKERS).unwrap_or_else(|_| {
                 aho_corasick::AhoCorasick::new([" running on "]).expect("one literal builds")
             })
         })
@@ -195,6 +197,12 @@ fn push<'a>(
 
 /// The distribution a message names: `(name, version)` (the version may be empty).
 pub fn os_mention(message: &str) -> Option<(&str, &str)> {
+    os_mention_marked(message, mentions_a_version_marker(message))
+}
+
+/// [`os_mention`] for a message already known to hold one of [`MENTION_MARKERS`] (`marked`) or known not to
+/// (then only the phrases a message starts with are looked at).
+pub fn os_mention_marked(message: &str, marked: bool) -> Option<(&str, &str)> {
     let m = message.trim_start();
     if let Some(rest) = m.strip_prefix("OS: ") {
         return split_name_version(first_line(rest), ' ');
@@ -202,6 +210,9 @@ pub fn os_mention(message: &str) -> Option<(&str, &str)> {
     if let Some(rest) = m.strip_prefix("Distro info: ") {
         let body = rest.split(',').next().unwrap_or(rest);
         return split_name_version(body, ' ');
+    }
+    if !marked {
+        return None;
     }
     if let Some(rest) = after(m, "Distro: ") {
         let body = rest.split(';').next().unwrap_or(rest).trim();

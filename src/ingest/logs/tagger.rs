@@ -199,7 +199,11 @@ impl<'c> Tagger<'c> {
         let agent_line = record.level != snaptriage_parsers::Level::Unknown
             && record.prefix.is_none_or(|p| waagent_log::extension_prefix(p).is_none());
         if agent_line {
-            if let Some((name, version)) = waagent_log::os_mention(first) {
+            let os = match version_marked {
+                Some(marked) => waagent_log::os_mention_marked(first, marked),
+                None => waagent_log::os_mention(first),
+            };
+            if let Some((name, version)) = os {
                 out.facts.push(PendingFact::Ready(Fact::LogOs(
                     format!("{name} {version}").trim_end().to_string(),
                 )));
@@ -269,7 +273,7 @@ impl<'c> Tagger<'c> {
 struct Marks {
     /// It holds a literal that can start a signature match.
     trigger: Option<bool>,
-    /// It holds one of the agent's version phrases.
+    /// It holds one of the agent's version or distribution phrases.
     version: Option<bool>,
 }
 
@@ -300,7 +304,7 @@ fn version_marker_spans(text: &str) -> Vec<(usize, usize)> {
     let searcher = MARKERS.get_or_init(|| {
         aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(waagent_log::VERSION_MARKERS)
+            .build(waagent_log::MENTION_MARKERS)
             .ok()
     });
     match searcher {
