@@ -379,6 +379,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn search_hits_mark_every_record_they_touch() {
+        let spans = [(0, 10), (10, 20), (20, 20), (20, 30), (30, 40)];
+        let marked = |found: Vec<(usize, usize)>| -> Vec<usize> {
+            let touched = records_touched(&spans, found);
+            touched.iter().enumerate().filter(|(_, t)| **t).map(|(i, _)| i).collect()
+        };
+        assert_eq!(marked(vec![]), Vec::<usize>::new());
+        assert_eq!(marked(vec![(2, 5)]), vec![0]);
+        // A hit straddling a boundary marks the records on both sides, and an empty one between (marking
+        // more than needed only costs a full look).
+        assert_eq!(marked(vec![(8, 12)]), vec![0, 1]);
+        assert_eq!(marked(vec![(18, 22), (35, 39)]), vec![1, 2, 3, 4]);
+        assert_eq!(marked(vec![(9, 10), (10, 11), (39, 40)]), vec![0, 1, 4]);
+    }
+
+    #[test]
+    fn version_phrases_are_found_in_a_batch_as_written() {
+        let text = "Agent WALinuxAgent-2.9.1.1 is running as the goal state agent\nnothing here\nDistro: ubuntu-22.04\n";
+        let found = version_marker_spans(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(text[found[0].0..found[0].1].contains("goal state agent"));
+        assert_eq!(&text[found[1].0..found[1].1], "Distro: ");
+        assert!(
+            version_marker_spans("agent is RUNNING AS THE GOAL STATE AGENT").is_empty(),
+            "case-sensitive"
+        );
+    }
+
+    #[test]
     fn evidence_line_points_into_continuations() {
         let text = "2024-01-01T00:00:00.000000Z ERROR ExtHandler ExtHandler Event: x\n[stderr]\nNo module named 'imp'\n";
         let rec = snaptriage_parsers::waagent_log::parse(text).next().unwrap();
