@@ -1,5 +1,5 @@
 //! The types every stage shares: a tagged record on the UTC timeline ([`Signal`]), a source's clock
-//! ([`SourceInfo`]), and what findings are made of ([`Evidence`], [`Severity`], [`Confidence`]). They
+//! ([`SourceInfo`]), and what findings are made of ([`Finding`], [`Evidence`], [`Severity`], [`Confidence`]). They
 //! live here so that no stage imports a later one: ingest and timeline make signals, facts and diagnoses
 //! read them, the report shows evidence and what could not be decided ([`Undecided`]).
 
@@ -133,6 +133,51 @@ impl Undecided {
     pub fn line(&self) -> String {
         format!("{}: undecided — {}", self.finding, self.reason)
     }
+}
+
+/// A diagnosis' conclusion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable id (see the catalog).
+    pub id: String,
+    /// How bad.
+    pub severity: Severity,
+    /// How sure.
+    pub confidence: Confidence,
+    /// Azure Backup error codes it explains.
+    pub error_codes: Vec<String>,
+    /// One-line title.
+    pub title: String,
+    /// What this bundle shows, in a sentence or two.
+    pub summary: String,
+    /// The correlation window or rule that made the finding, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub window: Option<String>,
+    /// Earliest evidence, RFC 3339 UTC.
+    pub first_seen: Option<Timestamp>,
+    /// Latest evidence, RFC 3339 UTC.
+    pub last_seen: Option<Timestamp>,
+    /// Evidence, oldest first (capped; `evidence_total` counts all).
+    pub evidence: Vec<Evidence>,
+    /// How many pieces of evidence there were before capping.
+    pub evidence_total: usize,
+    /// What to do.
+    pub remediation: Vec<String>,
+}
+
+/// Sorts findings deterministically: severity, first seen (undated last), id.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| match (&a.first_seen, &b.first_seen) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.id.cmp(&b.id))
+    });
 }
 
 /// A tagged record on the UTC timeline.

@@ -6,8 +6,7 @@ use super::{in_dependency_order, Context, Diagnosis, Draft, Guest, SourceInfo};
 use crate::catalog::Catalog;
 use crate::facts::Facts;
 use crate::inventory::InventoryEntry;
-use crate::model::{Evidence, Signal, Undecided};
-use crate::report::{sort_findings, Finding};
+use crate::model::{sort_findings, Evidence, Finding, Severity, Signal, Undecided};
 
 /// Most evidence items a finding carries (the oldest half and the newest half are kept).
 const MAX_EVIDENCE: usize = 24;
@@ -63,7 +62,7 @@ fn finish(id: &str, rule: &str, draft: Draft, catalog: &Catalog) -> Finding {
     let evidence = cap(evidence);
     Finding {
         id: id.to_string(),
-        severity: draft.severity.or(spec.map(|s| s.severity)).unwrap_or(crate::report::Severity::Error),
+        severity: draft.severity.or(spec.map(|s| s.severity)).unwrap_or(Severity::Error),
         confidence: draft.confidence,
         error_codes: draft.error_codes.or_else(|| spec.map(|s| s.error_codes.clone())).unwrap_or_default(),
         title: spec.map(|s| s.title.clone()).unwrap_or_else(|| id.to_string()),

@@ -14,43 +14,13 @@ pub use table::render_table;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::model::{Confidence, Evidence, Severity, Timestamp, Undecided};
+pub use crate::model::{sort_findings, Confidence, Evidence, Finding, Severity, Timestamp, Undecided};
 
 use crate::facts::FactsReport;
 use crate::inventory::InventoryEntry;
 
 /// Version of the JSON report's shape; bumped on breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// A diagnosis' conclusion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Finding {
-    /// Stable id (see the catalog).
-    pub id: String,
-    /// How bad.
-    pub severity: Severity,
-    /// How sure.
-    pub confidence: Confidence,
-    /// Azure Backup error codes it explains.
-    pub error_codes: Vec<String>,
-    /// One-line title.
-    pub title: String,
-    /// What this bundle shows, in a sentence or two.
-    pub summary: String,
-    /// The correlation window or rule that made the finding, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub window: Option<String>,
-    /// Earliest evidence, RFC 3339 UTC.
-    pub first_seen: Option<Timestamp>,
-    /// Latest evidence, RFC 3339 UTC.
-    pub last_seen: Option<Timestamp>,
-    /// Evidence, oldest first (capped; `evidence_total` counts all).
-    pub evidence: Vec<Evidence>,
-    /// How many pieces of evidence there were before capping.
-    pub evidence_total: usize,
-    /// What to do.
-    pub remediation: Vec<String>,
-}
 
 /// Tool identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,19 +91,4 @@ impl Report {
     pub fn has_errors(&self) -> bool {
         self.worst().is_some_and(|s| s <= Severity::Error)
     }
-}
-
-/// Sorts findings deterministically: severity, first seen (undated last), id.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then_with(|| match (&a.first_seen, &b.first_seen) {
-                (Some(x), Some(y)) => x.cmp(y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| a.id.cmp(&b.id))
-    });
 }
