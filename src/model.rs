@@ -11,7 +11,11 @@ use snaptriage_parsers::Level;
 
 use crate::intake::ArtifactKind;
 use crate::signals::Captures;
-use crate::timeline::rfc3339;
+
+/// RFC 3339 UTC with microseconds and `Z`, the one format the reports use.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
 
 /// An instant on the UTC timeline: ordered as a time, written (and read back) as RFC 3339 with
 /// microseconds and `Z`, the one format reports use.

@@ -9,6 +9,7 @@
 pub mod placement;
 mod zone;
 
+pub use crate::model::rfc3339;
 pub use zone::{parse_zone, Zone, ZoneParseError};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -219,11 +220,6 @@ pub fn format_offset(seconds: i64) -> String {
     let sign = if seconds < 0 { '-' } else { '+' };
     let abs = seconds.abs();
     format!("{sign}{:02}:{:02}", abs / 3600, (abs % 3600) / 60)
-}
-
-/// RFC 3339 UTC with microseconds and `Z`, the one format the reports use.
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// Whole minutes between two instants, for messages.
