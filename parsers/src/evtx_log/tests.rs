@@ -926,30 +926,22 @@ fn listed_chunks(bytes: &[u8]) -> Vec<ListedAs> {
 
 #[test]
 fn chunks_are_listed_as_the_crate_lists_them() {
-    let clean = write_evtx(&many(3_000));
-    let chunks = (clean.len() - FILE_HEADER) / CHUNK;
-    // A log that has wrapped around: its oldest chunk last in the file.
-    let mut wrapped = clean[..FILE_HEADER].to_vec();
-    wrapped.extend_from_slice(&clean[chunk_at(1)..]);
-    wrapped.extend_from_slice(&clean[chunk_at(0)..chunk_at(1)]);
-    let mut bad_magic = clean.clone();
-    bad_magic[chunk_at(1)..chunk_at(1) + 8].copy_from_slice(b"BADMAGIC");
-    let mut zeroed = clean.clone();
-    zeroed[chunk_at(1)..chunk_at(2)].fill(0);
-    let cut = clean[..clean.len() - CHUNK / 2].to_vec();
-    let mut variants = vec![clean.clone(), wrapped.clone(), bad_magic, zeroed, cut, write_evtx(&[])];
-    variants.extend(test_files().into_iter().map(|(_, b)| b));
-    for bytes in &variants {
+    let variants = stream_variants();
+    let chunks = (variants[0].len() - FILE_HEADER) / CHUNK;
+    for bytes in variants {
         assert_eq!(listed_chunks(bytes), crate_chunks(bytes));
     }
-    let order: Vec<u64> = chunks::list_chunks(&wrapped).iter().map(|c| c.number).collect();
+    // A log that has wrapped around: its oldest chunk last in the file.
+    let wrapped = &variants[1];
+    let order: Vec<u64> = chunks::list_chunks(wrapped).iter().map(|c| c.number).collect();
     assert_eq!(order.first(), Some(&(chunks as u64 - 1)), "the oldest chunk comes first");
-    let scan = read_evtx(&wrapped, &keep_all, &no_limits());
+    let scan = read_evtx(wrapped, &keep_all, &no_limits());
     assert!(scan.events.iter().map(|e| e.record_id).eq(1..=3_000), "records in log order");
 }
 
-/// The test files, and variants of the many-record one: wrapped around (its oldest chunk last), a chunk
-/// with a bad magic, a zeroed chunk, cut in the middle of a chunk.
+/// Variants of a many-record log, in this order: intact, wrapped around (its oldest chunk last), a chunk
+/// with a bad magic, a zeroed chunk, cut in the middle of a chunk; then an empty log, a file that is not one,
+/// and the test files.
 fn stream_variants() -> &'static [Vec<u8>] {
     static VARIANTS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     VARIANTS.get_or_init(stream_variants_made)

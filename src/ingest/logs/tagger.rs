@@ -133,13 +133,14 @@ impl<'c> Tagger<'c> {
         };
         // What the record states (HTTP status, errno, attempts) is read once, for all of its signals.
         let mut details = None;
+        // Whether the record names the backup extension, decided once for all of its signals.
+        let about_backup = !matches.is_empty() && crate::artifacts::backup::mentions_backup(hay);
         for m in matches {
             let (line, text) = if m.offset > record.raw.len() {
                 (record.line, decoded_line(hay, m.offset))
             } else {
                 evidence_line(record, m.offset)
             };
-            let about_backup = crate::artifacts::backup::mentions_backup(hay);
             let head = if line == record.line && m.offset <= record.raw.len() {
                 String::new()
             } else {
