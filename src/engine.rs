@@ -11,6 +11,7 @@ use crate::artifacts::Os;
 use crate::diagnoses::{self, Diagnosis};
 use crate::facts::derive::{agent_versions, defender_exclusions};
 use crate::facts::{Facts, FactsReport};
+use crate::ingest::blocks::BlockBudget;
 use crate::ingest::{ingest_member, needs_year, IngestContext, MemberOutcome};
 use crate::intake::{self, IntakeError, Limits, ReadBudget};
 use crate::inventory::InventoryEntry;
@@ -138,9 +139,11 @@ fn run(
     rules: Vec<Box<dyn Diagnosis>>,
 ) -> Analysis {
     let budget = ReadBudget::default();
+    let blocks = BlockBudget::default();
     let cx = IngestContext {
         limits: &opts.limits,
         budget: &budget,
+        blocks: &blocks,
         signatures,
         keep_timeline: opts.keep_timeline,
         member_budget: opts.member_budget.unwrap_or(DEFAULT_MEMBER_BUDGET),
@@ -229,7 +232,7 @@ fn run(
         stats: Stats {
             members: listing.members.len() + listing.notes.len(),
             records,
-            signals: signals.len(),
+            signals: signals.iter().map(|s| s.repeats as usize).sum(),
             elapsed_ms: started.elapsed().as_millis() as u64,
         },
     };

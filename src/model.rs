@@ -213,9 +213,19 @@ pub struct Signal {
     pub about_backup: bool,
     /// Regex captures.
     pub captures: Captures,
+    /// How many records the signal stands for: a periodic signature's consecutive records with the same
+    /// captures on one day, with no other signal of their member between them, are counted on their first one (1 for every other signal).
+    pub repeats: u32,
+    /// When the last of those records was written, for a signal standing for more than one.
+    pub until: Option<DateTime<Utc>>,
 }
 
 impl Signal {
+    /// The latest time the signal covers: its last repeat, else its own time.
+    pub fn seen_until(&self) -> Option<DateTime<Utc>> {
+        self.until.or(self.time)
+    }
+
     /// A capture by name.
     pub fn capture(&self, name: &str) -> Option<&str> {
         self.captures.get(name).map(String::as_str)

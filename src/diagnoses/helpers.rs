@@ -164,5 +164,5 @@ pub fn latest_after<'s>(
     names: &'s [&'s str],
     after: DateTime<Utc>,
 ) -> Option<&'s Signal> {
-    cx.any_of(names).filter(|s| s.time.is_some_and(|t| t > after)).last()
+    cx.any_of(names).filter(|s| s.seen_until().is_some_and(|t| t > after)).last()
 }

@@ -54,6 +54,8 @@ impl Case {
             head: text.to_string(),
             about_backup: false,
             captures: Default::default(),
+            repeats: 1,
+            until: None,
         });
         self
     }
@@ -62,6 +64,15 @@ impl Case {
     pub fn capture(mut self, name: &str, value: &str) -> Case {
         if let Some(s) = self.signals.last_mut() {
             s.captures.insert(name.to_string(), value.to_string());
+        }
+        self
+    }
+
+    /// Makes the signal added last stand for `repeats` records, the last written at `until`.
+    pub fn repeated(mut self, repeats: u32, until: &str) -> Case {
+        if let Some(s) = self.signals.last_mut() {
+            s.repeats = repeats;
+            s.until = Some(at(until));
         }
         self
     }

@@ -224,6 +224,8 @@ pub(super) fn ingest_evtx(
                 head: String::new(),
                 about_backup: crate::artifacts::backup::mentions_backup(&text),
                 captures: m.captures,
+                repeats: 1,
+                until: None,
             });
         }
     }

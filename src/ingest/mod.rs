@@ -3,6 +3,7 @@
 //!
 //! Runs in parallel across members; nothing here knows about diagnoses.
 
+pub(crate) mod blocks;
 mod events;
 mod logs;
 pub(crate) mod state;
@@ -30,6 +31,8 @@ pub struct IngestContext<'a> {
     pub limits: &'a Limits,
     /// The bundle's shared read budget.
     pub budget: &'a ReadBudget,
+    /// The memory budget of the blocks in flight across the members read at once.
+    pub blocks: &'a blocks::BlockBudget,
     /// Compiled signatures.
     pub signatures: &'a SignatureSet,
     /// Keep every record for a timeline export.
@@ -71,6 +74,10 @@ pub struct RawSignal {
     pub about_backup: bool,
     /// Regex captures.
     pub captures: Captures,
+    /// Records it stands for (see [`crate::model::Signal::repeats`]); 1 as tagged.
+    pub repeats: u32,
+    /// When the last record it stands for was written, when more than one.
+    pub until: Option<SourceTime>,
 }
 
 /// Clock statistics of one source.

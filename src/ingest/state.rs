@@ -229,6 +229,8 @@ fn tag_whole_text(kind: ArtifactKind, text: &str, cx: &IngestContext<'_>, out: &
             head: String::new(),
             about_backup: false,
             captures: m.captures,
+            repeats: 1,
+            until: None,
         });
     }
 }

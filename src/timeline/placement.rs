@@ -114,6 +114,8 @@ pub fn place_on_timeline(
                 head: raw.head,
                 about_backup: raw.about_backup,
                 captures: raw.captures,
+                repeats: raw.repeats,
+                until: raw.until.map(|t| clock.to_utc(t)),
             });
         }
         let Some(scan) = &o.scan else { continue };

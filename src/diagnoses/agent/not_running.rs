@@ -147,7 +147,8 @@ fn has_loop(episodes: &[Vec<&Signal>]) -> bool {
 /// Whether the agent logged a heartbeat / version line well after the last crash.
 fn recovered_after(cx: &Context<'_>, crashes: &[&Signal]) -> bool {
     let Some(last) = crashes.iter().rev().find_map(|s| s.time) else { return false };
-    cx.named("agent.version").any(|s| s.time.is_some_and(|t| t - last >= Duration::minutes(RECOVERY_MINUTES)))
+    cx.named("agent.version")
+        .any(|s| s.seen_until().is_some_and(|t| t - last >= Duration::minutes(RECOVERY_MINUTES)))
 }
 
 /// The agent log's silence before the end of the bundle: evidence for its last record and the hours.

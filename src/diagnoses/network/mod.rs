@@ -105,7 +105,7 @@ pub fn wire_failures_by_cause<'s>(cx: &'s Context<'_>) -> (Vec<&'s Signal>, Vec<
         let no_fetch_failures = cx.any_of(&["wire.goal-state-failure", "wire.sustained"]).next().is_none();
         let fetching_fine = |s: &Signal| {
             let later = |names: &'static [&'static str]| {
-                s.time.is_some_and(|t| cx.any_of(names).any(|g| g.time.is_some_and(|g| g > t)))
+                s.time.is_some_and(|t| cx.any_of(names).any(|g| g.seen_until().is_some_and(|g| g > t)))
             };
             later(&["agent.goal-state-ok"])
                 || (no_fetch_failures && (uploads_lasting || later(&["agent.heartbeat", "agent.version"])))

@@ -141,3 +141,42 @@ fn storage_calls_refused_by_a_firewall_are_unreachable_storage() {
         .run(&StorageUnreachable)
         .is_none());
 }
+
+#[test]
+fn a_counted_heartbeat_stands_for_every_heartbeat_it_counts() {
+    // One refused call, then heartbeats each saying 10 goal-state fetches failed since the one before: as
+    // separate records or counted on one, they add up to a sustained outage.
+    let one = |c: Case| c.capture("gs_errors", "10");
+    let apart = (0..3).fold(refused(&["10:00"]), |c, i| {
+        one(c.signal("agent.heartbeat", &at(&format!("10:{}", 30 + i)), LOG, 150 + i, "HeartbeatCounter"))
+    });
+    let counted =
+        one(refused(&["10:00"]).signal("agent.heartbeat", &at("10:30"), LOG, 150, "HeartbeatCounter"))
+            .repeated(3, &at("10:32"));
+    let lone = one(refused(&["10:00"]).signal("agent.heartbeat", &at("10:30"), LOG, 150, "HeartbeatCounter"));
+    let apart = apart.run(&WireServerUnreachable).unwrap();
+    let counted = counted.run(&WireServerUnreachable).unwrap();
+    assert_eq!((apart.severity, apart.confidence), (counted.severity, counted.confidence));
+    assert_eq!(counted.severity, None, "{}", counted.summary);
+    assert!(
+        lone.run(&WireServerUnreachable).is_none_or(|d| d.severity.is_some()),
+        "10 errors alone are not sustained"
+    );
+}
+
+#[test]
+fn a_count_whose_last_repeat_follows_the_failures_is_a_recovery() {
+    let outage = || refused(&["10:00", "10:01", "10:02", "10:03", "10:04"]);
+    let recovered = outage()
+        .signal("agent.goal-state-ok", &at("09:50"), LOG, 90, "Fetched goal state")
+        .repeated(12, &at("10:40"))
+        .run(&WireServerUnreachable)
+        .unwrap();
+    assert_eq!(recovered.severity, Some(Severity::Warning), "{}", recovered.summary);
+    let before = outage()
+        .signal("agent.goal-state-ok", &at("09:50"), LOG, 90, "Fetched goal state")
+        .repeated(3, &at("09:58"))
+        .run(&WireServerUnreachable)
+        .unwrap();
+    assert_eq!(before.severity, None, "{}", before.summary);
+}

@@ -89,8 +89,8 @@ impl Diagnosis for WireServerUnreachable {
         let first_failure = failures.iter().filter_map(|s| s.time).min();
         let heartbeat_errors: u64 = cx
             .named("agent.heartbeat")
-            .filter(|h| h.time.zip(first_failure).is_some_and(|(h, f)| h >= f))
-            .filter_map(attempts)
+            .filter(|h| h.seen_until().zip(first_failure).is_some_and(|(h, f)| h >= f))
+            .filter_map(|h| attempts(h).map(|n| n * u64::from(h.repeats)))
             .sum();
         let counter = failures.iter().filter_map(|s| attempts(s)).max().unwrap_or(0);
         let lasting = covered_span(&failures);
@@ -101,7 +101,10 @@ impl Diagnosis for WireServerUnreachable {
             || heartbeat_errors >= SUSTAINED_ATTEMPTS;
         let recovered: Vec<&Signal> = last_failure
             .map(|last| {
-                cx.any_of(WIRE_SUCCESSES).filter(|r| r.time.is_some_and(|t| t > last)).take(1).collect()
+                cx.any_of(WIRE_SUCCESSES)
+                    .filter(|r| r.seen_until().is_some_and(|t| t > last))
+                    .take(1)
+                    .collect()
             })
             .unwrap_or_default();
         let unambiguous = failures.len() >= 2

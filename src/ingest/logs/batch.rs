@@ -63,6 +63,11 @@ impl Batch {
         self.text.len() >= BATCH_BYTES
     }
 
+    /// The heap bytes the batch holds.
+    pub(super) fn footprint(&self) -> usize {
+        self.text.capacity() + self.records.capacity() * std::mem::size_of::<Rec>()
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.records.is_empty()
     }

@@ -17,8 +17,10 @@ use std::sync::Mutex;
 use chrono::Datelike;
 use rayon::prelude::*;
 use snaptriage_parsers::stream::{RecordStream, TextDamage};
+use snaptriage_parsers::SourceTime;
 use snaptriage_parsers::{generic_log, syslog};
 
+use super::blocks::{Permit, Reader};
 use super::{budget_spent, Fault, IngestContext, MemberOutcome, RawSignal, SourceScan, Watchdog};
 use crate::artifacts::{LineLog, LineParser};
 use crate::facts::Fact;
@@ -129,12 +131,14 @@ fn read_pass(
     let expected = member.expected_bytes();
     let read = if expected >= cx.pipeline_bytes && rayon::current_num_threads() > 1 {
         std::thread::scope(|scope| {
-            let (send, receive) = sync_channel::<Batch>(BATCHES_QUEUED);
+            let (send, receive) = sync_channel::<(Batch, Permit<'_>)>(BATCHES_QUEUED);
+            let share = Reader::default();
             let reader =
                 std::thread::Builder::new().name("log-reader".into()).spawn_scoped(scope, move || {
                     read_records(member, parser, cx, watchdog, year, &mut |batch| {
+                        let permit = cx.blocks.claim(&share, batch.footprint());
                         // The receiving side stops only when it is done with the member.
-                        let _ = send.send(batch);
+                        let _ = send.send((batch, permit));
                     })
                 });
             let reader = match reader {
@@ -150,8 +154,9 @@ fn read_pass(
             // the batches tagged ahead of a slow one wait.
             let merged =
                 Mutex::new(InOrder { next: 0, waiting: BTreeMap::new(), merge: &mut merge, out: &mut *out });
-            receive.into_iter().enumerate().par_bridge().for_each(|(i, batch)| {
+            receive.into_iter().enumerate().par_bridge().for_each(|(i, (batch, permit))| {
                 let tagged = tagger.run(&batch);
+                drop((batch, permit));
                 merged.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take(i, tagged);
             });
             reader
@@ -219,6 +224,9 @@ struct Merge<'c> {
     /// Per periodic signature: how many of its signals were kept, and where the latest ones that still hold
     /// their text are.
     periodic: std::collections::HashMap<usize, (usize, VecDeque<usize>)>,
+    /// Per periodic signature: the signal later repeats of it are counted on, while no other signal comes
+    /// between them (see [`Merge::fold`]).
+    open: std::collections::HashMap<usize, usize>,
 }
 
 /// Tagged batches put back in file order as they come.
@@ -242,17 +250,28 @@ impl InOrder<'_, '_> {
 
 impl<'c> Merge<'c> {
     fn new(signatures: &'c SignatureSet) -> Self {
-        Merge { signatures, handler_versions: Default::default(), periodic: Default::default() }
+        Merge {
+            signatures,
+            handler_versions: Default::default(),
+            periodic: Default::default(),
+            open: Default::default(),
+        }
     }
 
     fn absorb(&mut self, tagged: Tagged, out: &mut MemberOutcome) {
         for signal in tagged.signals {
             let index = out.signals.len();
             let signature = signal.signature;
-            out.signals.push(signal);
-            if self.signatures.signatures().get(signature).is_some_and(|s| s.periodic) {
-                self.bound_text(signature, index, &mut out.signals);
+            if !self.signatures.signatures().get(signature).is_some_and(|s| s.periodic) {
+                // Anything else between two repeats keeps them apart: what happened in between is ordered.
+                self.open.clear();
+                out.signals.push(signal);
+                continue;
             }
+            let Some(signal) = self.fold(signal, &mut out.signals) else { continue };
+            out.signals.push(signal);
+            self.open.insert(signature, index);
+            self.bound_text(signature, index, &mut out.signals);
         }
         out.timeline.extend(tagged.timeline);
         for fact in tagged.facts {
@@ -274,6 +293,27 @@ impl<'c> Merge<'c> {
 }
 
 impl Merge<'_> {
+    /// Counts a periodic signal on the one it repeats — the last of its signature kept, when nothing else
+    /// came between them, with the same level and captures, on the same day — or gives it back to be kept.
+    /// Routine records (a heartbeat every half hour for months) so cost a signal a day, and every record
+    /// that starts a new count, or follows another signal, is still there to be cited.
+    fn fold(&mut self, signal: RawSignal, signals: &mut [RawSignal]) -> Option<RawSignal> {
+        let Some(kept) = self.open.get(&signal.signature).and_then(|&i| signals.get_mut(i)) else {
+            return Some(signal);
+        };
+        let day = |t: &SourceTime| (std::mem::discriminant(t), t.naive().date());
+        let same_day = match (&kept.time, &signal.time) {
+            (Some(a), Some(b)) => day(a) == day(b) && a <= b,
+            _ => false,
+        };
+        if !same_day || kept.level != signal.level || kept.captures != signal.captures {
+            return Some(signal);
+        }
+        kept.repeats = kept.repeats.saturating_add(signal.repeats);
+        kept.until = signal.until.or(signal.time);
+        None
+    }
+
     /// Keeps the text of a periodic signature's earliest and latest [`PERIODIC_TEXT_KEPT`] signals only: the
     /// one just kept at `index` may push an older one out of the latest.
     fn bound_text(&mut self, signature: usize, index: usize, signals: &mut [RawSignal]) {
@@ -318,6 +358,8 @@ mod tests {
             head: String::new(),
             about_backup: false,
             captures,
+            repeats: 1,
+            until: None,
         }
     }
 
@@ -343,5 +385,50 @@ mod tests {
         assert_eq!(out.signals.len(), 200, "every signal is kept");
         assert!(out.signals.iter().all(|s| s.captures.contains_key("gs_errors")));
         assert!(out.signals.iter().filter(|s| s.signature == other).all(|s| !s.text.is_empty()));
+    }
+
+    #[test]
+    fn periodic_repeats_are_counted_on_the_first_until_something_else_happens() {
+        let set = crate::engine::signature_set(&[]).unwrap();
+        let periodic = set.signatures().iter().position(|s| s.periodic).unwrap();
+        let other = set.signatures().iter().position(|s| !s.periodic).unwrap();
+        let at = |day: u32, hour: u32| {
+            let t = chrono::NaiveDate::from_ymd_opt(2024, 1, day).unwrap().and_hms_opt(hour, 0, 0).unwrap();
+            Some(SourceTime::Utc(t))
+        };
+        let beat = |line: usize, time, errors: usize| RawSignal {
+            time,
+            line: Some(line as u32),
+            ..signal(periodic, errors)
+        };
+        let mut merge = Merge::new(&set);
+        let mut out = crate::ingest::tests::empty_outcome();
+        let input = vec![
+            beat(1, at(2, 1), 0),
+            beat(2, at(2, 2), 0),
+            beat(3, at(2, 3), 0),
+            // Another counter value starts a new count…
+            beat(4, at(2, 4), 5),
+            // …so does anything else happening…
+            RawSignal { time: at(2, 5), line: Some(5), ..signal(other, 0) },
+            beat(6, at(2, 6), 5),
+            // …and a new day.
+            beat(7, at(3, 0), 5),
+            beat(8, at(3, 1), 5),
+        ];
+        merge.absorb(Tagged { signals: input, ..Tagged::default() }, &mut out);
+        let kept: Vec<(Option<u32>, u32, Option<SourceTime>)> =
+            out.signals.iter().map(|s| (s.line, s.repeats, s.until)).collect();
+        assert_eq!(
+            kept,
+            vec![
+                (Some(1), 3, at(2, 3)),
+                (Some(4), 1, None),
+                (Some(5), 1, None),
+                (Some(6), 1, None),
+                (Some(7), 2, at(3, 1)),
+            ]
+        );
+        assert!(out.signals.iter().all(|s| !s.text.is_empty()), "a count's first record keeps its text");
     }
 }

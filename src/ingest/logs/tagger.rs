@@ -162,6 +162,8 @@ impl<'c> Tagger<'c> {
                 head,
                 about_backup,
                 captures,
+                repeats: 1,
+                until: None,
             });
         }
     }
