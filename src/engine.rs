@@ -202,6 +202,8 @@ fn run(
         diagnoses::run_all(&signals, &facts, &sources, reference, os, &inventory, rules);
     let uses_local = clocks.iter().any(|c| !matches!(c.basis, TimeBasis::Utc | TimeBasis::Untimed));
     let zone_label = uses_local.then(|| clock.basis().label());
+    let mut runs = crate::runs::reconstruct(&signals, &facts, reference);
+    crate::runs::attribute(&mut runs, &findings);
     let facts_report = FactsReport::build(&facts, zone_label, clocks, defender_exclusions(&signals, &facts));
 
     let mut inventory: Vec<InventoryEntry> = listing.notes.clone();
@@ -226,6 +228,7 @@ fn run(
         },
         facts: facts_report,
         findings,
+        runs,
         undecided,
         coverage,
         inventory,

@@ -22,6 +22,7 @@ pub mod inventory;
 pub mod model;
 pub mod progress;
 pub mod report;
+pub mod runs;
 pub mod signals;
 pub mod timeline;
 

@@ -167,6 +167,10 @@ pub struct Finding {
     pub evidence_total: usize,
     /// What to do.
     pub remediation: Vec<String>,
+    /// The finding this one is a consequence of, when both are in the bundle (it is then not an independent
+    /// problem: fixing the cause fixes it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub caused_by: Option<String>,
 }
 
 /// Sorts findings deterministically: severity, first seen (undated last), id.

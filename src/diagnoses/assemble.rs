@@ -37,6 +37,7 @@ pub(crate) fn run_all(
             None => undecided.extend(super::undecided(d.as_ref(), inventory, guest)),
         }
     }
+    super::consequences::attach(&mut findings);
     sort_findings(&mut findings);
     undecided.sort_by(|a, b| a.finding.cmp(&b.finding));
     (findings, undecided)
@@ -73,6 +74,7 @@ fn finish(id: &str, rule: &str, draft: Draft, catalog: &Catalog) -> Finding {
         evidence,
         evidence_total: total,
         remediation: spec.map(|s| s.remediation.clone()).unwrap_or_default(),
+        caused_by: None,
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod agent;
 mod assemble;
+pub mod consequences;
 mod extensions;
 mod freeze;
 mod helpers;
@@ -15,7 +16,7 @@ mod network;
 mod order;
 mod snapshot;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 mod undecided;

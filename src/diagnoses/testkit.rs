@@ -20,7 +20,7 @@ pub fn at(text: &str) -> DateTime<Utc> {
 }
 
 /// The inputs of one diagnosis run.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Case {
     signals: Vec<Signal>,
     facts: Facts,
@@ -163,11 +163,21 @@ impl Case {
         self
     }
 
-    /// Runs `rule` over the case, signals in time order as the engine gives them.
-    pub fn run(mut self, rule: &dyn Diagnosis) -> Option<Draft> {
+    /// The case's signals, in time order as the engine gives them, and its facts.
+    pub fn parts(mut self) -> (Vec<Signal>, Facts) {
+        self.sort();
+        (self.signals, self.facts)
+    }
+
+    fn sort(&mut self) {
         self.signals.sort_by(|a, b| {
             (a.time.is_none(), a.time, &a.path, a.line).cmp(&(b.time.is_none(), b.time, &b.path, b.line))
         });
+    }
+
+    /// Runs `rule` over the case, signals in time order as the engine gives them.
+    pub fn run(mut self, rule: &dyn Diagnosis) -> Option<Draft> {
+        self.sort();
         let mut cx = Context::new(&self.signals, &self.facts, &self.sources, self.reference, self.windows);
         for (id, severity) in &self.decided {
             cx.record(id, *severity);

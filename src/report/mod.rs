@@ -18,6 +18,7 @@ pub use crate::model::{sort_findings, Confidence, Evidence, Finding, Severity, T
 
 use crate::facts::FactsReport;
 use crate::inventory::InventoryEntry;
+use crate::runs::BackupRun;
 
 /// Version of the JSON report's shape; bumped on breaking change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -70,6 +71,8 @@ pub struct Report {
     pub facts: FactsReport,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// Every backup run the bundle shows, oldest first, each failed one with its root cause.
+    pub runs: Vec<BackupRun>,
     /// Diagnoses that found nothing while what they need could not be read, by finding id.
     #[serde(default)]
     pub undecided: Vec<Undecided>,
