@@ -229,6 +229,7 @@ fn run(
         facts: facts_report,
         findings,
         runs,
+        job: None,
         undecided,
         coverage,
         inventory,

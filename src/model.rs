@@ -17,6 +17,11 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// An instant as people read it: `2025-04-11 01:03:31 UTC` (to the second, fractions dropped).
+pub fn human_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
 /// An instant on the UTC timeline: ordered as a time, written (and read back) as RFC 3339 with
 /// microseconds and `Z`, the one format reports use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,6 +30,13 @@ pub struct Timestamp(pub DateTime<Utc>);
 impl From<DateTime<Utc>> for Timestamp {
     fn from(t: DateTime<Utc>) -> Self {
         Timestamp(t)
+    }
+}
+
+impl Timestamp {
+    /// As people read it (see [`human_time`]).
+    pub fn human(&self) -> String {
+        human_time(self.0)
     }
 }
 

@@ -60,15 +60,41 @@ pub struct EngineArgs {
 pub struct AnalyzeArgs {
     /// The bundle.
     pub bundle: PathBuf,
-    /// Report format (default: table on a terminal, json otherwise).
+    /// Report format (default: from the `--output` file's extension — .html, .md, .json, .txt — else a table
+    /// on a terminal and json otherwise).
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<ReportFormat>,
     /// Write the report here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Focus the report on the failed job a ticket names: its Azure Backup error code
+    /// (`GuestAgentSnapshotTaskStatusError`).
+    #[arg(long, value_name = "CODE")]
+    pub job_error: Option<String>,
+    /// …and when it failed (`2024-03-12T23:10Z`, `2024-03-12 23:10` in UTC, or with an offset).
+    #[arg(long, value_name = "TIME", value_parser = parse_job_time)]
+    pub job_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Engine options.
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// A job's time: RFC 3339, or a date and time (minutes or seconds) read as UTC.
+fn parse_job_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.to_utc());
+    }
+    let bare = text.trim_end_matches(['Z', 'z']).replace('T', " ");
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(&bare, format) {
+            return Ok(t.and_utc());
+        }
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(&bare, format) {
+            return Ok(d.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc());
+        }
+    }
+    Err(format!("`{text}` is not a time: use RFC 3339 (2024-03-12T23:10:00Z) or `2024-03-12 23:10` (UTC)"))
 }
 
 /// Report formats.

@@ -22,6 +22,7 @@ use clap::Parser;
 use snaptriage::intake::Limits;
 use snaptriage::progress::Progress;
 use snaptriage::report::{render_html, render_json, render_markdown, render_table, Report};
+use snaptriage::runs::job::{self, JobQuery};
 use snaptriage::timeline::parse_zone;
 use snaptriage::{analyze_path, Analysis, Options};
 
@@ -134,10 +135,17 @@ fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Options> {
 
 fn analyze(a: AnalyzeArgs) -> Result<u8> {
     let opts = options(&a.engine, false)?;
-    let analysis = analyse_showing_progress(&a.bundle, opts, a.engine.progress)?;
+    let mut analysis = analyse_showing_progress(&a.bundle, opts, a.engine.progress)?;
+    if a.job_error.is_some() || a.job_time.is_some() {
+        let query = JobQuery { error_code: a.job_error.clone(), time: a.job_time };
+        analysis.report.job = Some(job::focus(&query, &analysis.report.runs, &analysis.report.findings));
+    }
     let report = &analysis.report;
     let to_terminal = a.output.is_none() && std::io::stdout().is_terminal();
-    let format = a.format.unwrap_or(if to_terminal { ReportFormat::Table } else { ReportFormat::Json });
+    let format = a
+        .format
+        .or_else(|| a.output.as_deref().and_then(format_for_file))
+        .unwrap_or(if to_terminal { ReportFormat::Table } else { ReportFormat::Json });
     let text = match format {
         ReportFormat::Table => render_table(report, output::terminal_width()),
         ReportFormat::Json => render_json(report),
@@ -151,6 +159,18 @@ fn analyze(a: AnalyzeArgs) -> Result<u8> {
         eprintln!("{warning}");
     }
     Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// The format an output file's extension asks for.
+fn format_for_file(path: &Path) -> Option<ReportFormat> {
+    let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" => Some(ReportFormat::Html),
+        "md" | "markdown" => Some(ReportFormat::Markdown),
+        "json" => Some(ReportFormat::Json),
+        "txt" => Some(ReportFormat::Table),
+        _ => None,
+    }
 }
 
 /// One line for stderr when the bundle itself is cut off or damaged but partly read: the report covers only

@@ -18,6 +18,7 @@ pub use crate::model::{sort_findings, Confidence, Evidence, Finding, Severity, T
 
 use crate::facts::FactsReport;
 use crate::inventory::InventoryEntry;
+use crate::runs::job::JobFocus;
 use crate::runs::BackupRun;
 
 /// Version of the JSON report's shape; bumped on breaking change.
@@ -73,6 +74,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Every backup run the bundle shows, oldest first, each failed one with its root cause.
     pub runs: Vec<BackupRun>,
+    /// The failed job the report was asked about (`--job-error`, `--job-time`), answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobFocus>,
     /// Diagnoses that found nothing while what they need could not be read, by finding id.
     #[serde(default)]
     pub undecided: Vec<Undecided>,

@@ -7,6 +7,7 @@
 //! then names each failed run's root cause among the findings.
 
 mod attribute;
+pub mod job;
 mod observe;
 
 use serde::{Deserialize, Serialize};
