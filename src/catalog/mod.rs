@@ -1,12 +1,19 @@
-//! The catalog: every finding id with its error codes and remediation, every Azure Backup error code with its
-//! causes and fixes, and the guest-side codes (extension errors, exit codes, host statuses) each finding owns.
-//! All are data files embedded in the binary; this module reads them once.
+//! The catalog: every finding id with its error codes and remediation, every Azure Backup error code with
+//! its causes and fixes, the guest-side codes (extension errors, exit codes, host statuses) each finding
+//! owns, and the backup extension's own codes with their meaning. All are data files embedded in the
+//! binary; this module reads them once.
+
+mod extension;
+mod lookup;
 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::Severity;
+
+pub use extension::{ExtensionCodes, ExtensionNumber, ExtensionStatus};
+pub use lookup::Entry;
 
 /// A finding id's fixed text.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -115,6 +122,8 @@ pub struct Catalog {
     pub codes: Vec<ErrorCodeSpec>,
     /// The guest-side codes of each finding that has some, in file order.
     pub finding_codes: Vec<FindingCodes>,
+    /// The backup extension's own codes.
+    pub extension: ExtensionCodes,
 }
 
 impl Catalog {
@@ -128,7 +137,14 @@ impl Catalog {
                 toml::from_str(include_str!("error_codes.toml")).unwrap_or(CodeFile { code: Vec::new() });
             let finding_codes: FindingCodesFile = toml::from_str(include_str!("finding_codes.toml"))
                 .unwrap_or(FindingCodesFile { codes: Vec::new() });
-            Catalog { findings: findings.finding, codes: codes.code, finding_codes: finding_codes.codes }
+            let extension: ExtensionCodes =
+                toml::from_str(include_str!("extension_codes.toml")).unwrap_or_default();
+            Catalog {
+                findings: findings.finding,
+                codes: codes.code,
+                finding_codes: finding_codes.codes,
+                extension,
+            }
         })
     }
 
@@ -209,6 +225,38 @@ mod tests {
         assert!(cat.codes_of("python-unsupported").has_exit_code(" 127"));
         assert!(!cat.codes_of("python-unsupported").has_exit_code("1"));
         assert!(cat.codes_of("no-such-finding").error_names.is_empty());
+    }
+
+    #[test]
+    fn control_plane_codes_say_what_to_check_outside_the_vm() {
+        let cat = Catalog::get();
+        for code in cat.codes.iter().filter(|c| c.findings.is_empty()) {
+            assert!(code.fix.iter().any(|f| f.contains("outside the VM")), "{}", code.code);
+        }
+        for code in [
+            "UserErrorInstantRpNotFound",
+            "UserErrorMarketPlaceVMNotSupported",
+            "UserErrorSkuNotAvailable",
+            "UserErrorMigrationFromTrustedLaunchVMToNonTrustedVMNotAllowed",
+        ] {
+            let spec = cat.code(code).unwrap_or_else(|| panic!("{code} missing"));
+            assert!(spec.findings.is_empty() && spec.guest_visible == "no", "{code} is control-plane only");
+        }
+    }
+
+    #[test]
+    fn every_code_is_listed_once() {
+        let cat = Catalog::get();
+        let mut names: Vec<String> = cat
+            .codes
+            .iter()
+            .flat_map(|c| std::iter::once(&c.code).chain(&c.aliases))
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        let total = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), total, "a code or alias appears twice");
     }
 
     #[test]

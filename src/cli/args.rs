@@ -27,10 +27,14 @@ pub enum Command {
     Batch(BatchArgs),
     /// Export every record of a bundle on one UTC timeline.
     Timeline(TimelineArgs),
-    /// Explain an Azure Backup error code or a snaptriage finding id.
+    /// Explain an Azure Backup error code, a backup-extension code or a finding id (`--list`: all of them).
     Explain(ExplainArgs),
     /// List the signatures and diagnoses snaptriage applies.
     Rules(RulesArgs),
+    /// Print a shell completion script for snaptriage.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per subcommand into a directory.
+    Man(ManArgs),
 }
 
 /// Options shared by the commands that read bundles.
@@ -161,8 +165,42 @@ pub enum TimelineFormat {
 /// `explain`.
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// An Azure Backup error code (UserErrorFsFreezeFailed) or a finding id (fsfreeze-failed).
-    pub what: String,
+    /// An Azure Backup error code (UserErrorFsFreezeFailed), a backup-extension code (121,
+    /// FailedRetryableFsFreezeFailed) or a finding id (fsfreeze-failed); any case.
+    #[arg(required_unless_present = "list", conflicts_with = "list")]
+    pub what: Option<String>,
+    /// List every error code, extension code and finding id, grouped, one per line.
+    #[arg(long)]
+    pub list: bool,
+    /// Format of `--list` (default: text); only the listing has formats.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<ListFormat>,
+}
+
+/// `explain --list` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One line per entry.
+    Text,
+    /// The whole catalog as JSON.
+    Json,
+}
+
+/// `completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write `snaptriage.1` and one `snaptriage-<command>.1` per subcommand here instead of printing the
+    /// main page.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// `rules`.
@@ -189,7 +227,8 @@ pub enum RulesFormat {
 
 /// Turns `snaptriage BUNDLE ...` into `snaptriage analyze BUNDLE ...`.
 pub fn with_default_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    const KNOWN: &[&str] = &["analyze", "batch", "timeline", "explain", "rules", "help"];
+    const KNOWN: &[&str] =
+        &["analyze", "batch", "timeline", "explain", "rules", "completions", "man", "help"];
     let Some(first) = args.get(1).and_then(|a| a.to_str()) else { return args };
     if first.starts_with('-') || KNOWN.contains(&first) {
         return args;

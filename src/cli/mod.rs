@@ -5,6 +5,7 @@
 mod args;
 mod batch;
 mod explain;
+mod generate;
 mod output;
 mod progress;
 mod rules;
@@ -111,8 +112,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Analyze(a) => analyze(a),
         Command::Batch(b) => batch::run(b),
         Command::Timeline(t) => timeline(t),
-        Command::Explain(e) => explain::run(&e.what),
+        Command::Explain(e) => explain::run(&e),
         Command::Rules(r) => rules::run(r),
+        Command::Completions(c) => generate::completions(c.shell),
+        Command::Man(m) => generate::man(m.out_dir.as_deref()),
     }
 }
 
