@@ -2,7 +2,7 @@
 //! archives found inside opened in place up to the depth limit.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,11 +11,12 @@ use zip::read::ZipReadOptions;
 use zip::result::ZipError;
 use zip::ZipArchive;
 
+use super::blob::{Blob, BlobReader};
 use super::path::{classification_path, nest, normalize};
 use super::read::{
     gunzip, read_limited, stream_limited, MemberBytes, MemberError, Meter, ReadBudget, StreamEnd,
 };
-use super::spill::{gunzip_spilling, Inflated, SpillFile, SpillReader};
+use super::spill::gunzip_spilling;
 use super::zipscan::{self, LocalEntry, ScanEnd};
 use super::{IntakeError, Limits, Listing};
 use crate::artifacts::{classify, ArtifactKind};
@@ -52,45 +53,22 @@ enum ArchiveError {
     /// The tar's first entry cannot be read.
     #[error("tar: {0}")]
     Tar(#[source] std::io::Error),
-}
-
-/// Bytes shared by every member of one in-memory container.
-#[derive(Debug, Clone)]
-struct Shared(Arc<Vec<u8>>);
-
-impl AsRef<[u8]> for Shared {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_slice()
-    }
+    /// The archive's bytes could not be read from the bundle file.
+    #[error("reading the bundle file: {0}")]
+    Read(#[source] std::io::Error),
 }
 
 /// Where a member's bytes live.
 #[derive(Debug, Clone)]
 enum Source {
     /// A zip member listed by the central directory.
-    Zip {
-        archive: ZipArchive<Cursor<Shared>>,
-        data: Shared,
-        index: usize,
-    },
-    /// A zip member found by the local-header scan (no usable central directory).
-    ZipLocal {
-        data: Shared,
-        entry: Arc<LocalEntry>,
-        cut: Option<String>,
-    },
-    /// Bytes in memory; `cut` says why they stop short of the member's declared end.
-    Slice {
-        data: Shared,
-        range: Range<usize>,
-        cut: Option<String>,
-    },
-    /// Part of an inflated tar kept in a temporary file; `cut` as for a slice.
-    Spilled {
-        file: Arc<SpillFile>,
-        range: Range<u64>,
-        cut: Option<String>,
-    },
+    Zip { archive: ZipArchive<BlobReader>, data: Blob, index: usize },
+    /// A zip member found by the local-header scan (no usable central directory); `data` is in memory.
+    ZipLocal { data: Blob, entry: Arc<LocalEntry>, cut: Option<String> },
+    /// A range of a container's bytes (a tar member, a whole single-file bundle); `cut` says why they stop
+    /// short of the member's declared end.
+    Slice { data: Blob, range: Range<u64>, cut: Option<String> },
+    /// A file of a bundle folder.
     File(PathBuf),
 }
 
@@ -187,9 +165,7 @@ impl Member {
     /// Why the member's stored bytes stop short of its declared end, when its archive is cut off.
     fn cut(&self) -> Option<&str> {
         match &self.source {
-            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } | Source::Spilled { cut, .. } => {
-                cut.as_deref()
-            }
+            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } => cut.as_deref(),
             Source::Zip { .. } | Source::File(_) => None,
         }
     }
@@ -201,8 +177,7 @@ impl Member {
                 archive.by_index_data(*index).map_err(zip_error)?.compressed_size()
             }
             Source::ZipLocal { entry, .. } => entry.compressed,
-            Source::Slice { range, .. } => range.len() as u64,
-            Source::Spilled { range, .. } => range.end - range.start,
+            Source::Slice { range, .. } => range.end - range.start,
             Source::File(path) => {
                 std::fs::metadata(path).map(|m| m.len()).map_err(|e| MemberError::Corrupt(e.to_string()))?
             }
@@ -215,14 +190,16 @@ impl Member {
         match &self.source {
             Source::Zip { archive, data, index } => {
                 let entry = archive.by_index_data(*index).map_err(zip_error)?;
-                let mut raw = meter.wrap(Cursor::new(data.clone()));
+                let mut raw = meter.wrap(data.buffered(0..data.len()));
                 let mut file = entry.with_reader(&mut raw, ZipReadOptions::new()).map_err(zip_error)?;
                 consume(&mut file);
             }
             Source::ZipLocal { data, entry, cut } => {
-                let mut cursor = Cursor::new(data.clone());
-                cursor.set_position(entry.offset as u64);
-                let mut raw = meter.wrap(cursor);
+                let mut reader = data.buffered(0..data.len());
+                reader
+                    .seek(SeekFrom::Start(entry.offset as u64))
+                    .map_err(|e| MemberError::Corrupt(e.to_string()))?;
+                let mut raw = meter.wrap(reader);
                 let mut options = ZipReadOptions::new();
                 if entry.descriptor {
                     options = options
@@ -240,13 +217,10 @@ impl Member {
                 };
             }
             Source::Slice { data, range, .. } => {
-                let bytes = data.as_ref().get(range.clone()).ok_or_else(|| {
-                    MemberError::Corrupt("member data lies past the end of its archive".into())
-                })?;
-                consume(&mut meter.wrap(bytes));
-            }
-            Source::Spilled { file, range, .. } => {
-                consume(&mut meter.wrap(SpillReader::new(file.clone(), range.clone())));
+                if range.end > data.len() {
+                    return Err(MemberError::Corrupt("member data lies past the end of its archive".into()));
+                }
+                consume(&mut meter.wrap(data.buffered(range.clone())));
             }
             Source::File(path) => {
                 let file = std::fs::File::open(path).map_err(|e| MemberError::Corrupt(e.to_string()))?;
@@ -261,10 +235,20 @@ impl Member {
         let open = |meter: &Meter, consume: &mut dyn FnMut(&mut dyn Read)| self.open_stored(meter, consume);
         let read = read_limited(&open, stored, limits, budget);
         match &self.source {
-            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } | Source::Spilled { cut, .. } => {
-                with_cut(read, cut)
-            }
+            Source::ZipLocal { cut, .. } | Source::Slice { cut, .. } => with_cut(read, cut),
             Source::Zip { .. } | Source::File(_) => read,
+        }
+    }
+}
+
+impl Member {
+    /// The container bytes the member is read from, when it lies in a container.
+    pub(super) fn blob(&self) -> Option<&Blob> {
+        match &self.source {
+            Source::Zip { data, .. } | Source::ZipLocal { data, .. } | Source::Slice { data, .. } => {
+                Some(data)
+            }
+            Source::File(_) => None,
         }
     }
 }
@@ -447,8 +431,8 @@ impl Walker<'_> {
     /// Lists an in-memory archive's members under `prefix`.
     fn expand(&mut self, prefix: &str, data: Vec<u8>, depth: u8) -> Result<Opened, ArchiveError> {
         match sniff(&data) {
-            Format::Zip => self.list_zip(Some(prefix), prefix, data, depth),
-            Format::Tar => self.list_tar(Some(prefix), prefix, data, depth, None),
+            Format::Zip => self.list_zip(Some(prefix), prefix, Blob::memory(data), depth),
+            Format::Tar => self.list_tar(Some(prefix), prefix, Blob::memory(data), depth, None),
             Format::Gzip => {
                 let compressed = data.len();
                 let inner = gunzip(&data, self.limits, &self.budget).map_err(ArchiveError::Gzip)?;
@@ -456,7 +440,7 @@ impl Walker<'_> {
                 if sniff(&inner.data) == Format::Tar {
                     let cut =
                         inner.truncated.as_deref().map(|why| gzip_cut(compressed, inner.data.len(), why));
-                    self.list_tar(Some(prefix), prefix, inner.data, depth, cut)
+                    self.list_tar(Some(prefix), prefix, Blob::memory(inner.data), depth, cut)
                 } else {
                     Err(ArchiveError::GzipNotTar)
                 }
@@ -467,23 +451,29 @@ impl Walker<'_> {
 
     /// Lists a zip by its central directory; by a local-header scan when the directory is missing, damaged or
     /// names two members alike. `label` names the archive in rows about it.
+    ///
+    /// The directory is read by offset, and so are the members it lists. Only the scan needs the archive in
+    /// memory: a zip on disk with an unusable directory is read whole for it (no larger than the bundle size
+    /// limit, checked when the bundle was opened).
     fn list_zip(
         &mut self,
         prefix: Option<&str>,
         label: &str,
-        data: Vec<u8>,
+        data: Blob,
         depth: u8,
     ) -> Result<Opened, ArchiveError> {
-        let total = data.len();
-        let shared = Shared(Arc::new(data));
-        let directory_error = match ZipArchive::new(Cursor::new(shared.clone())) {
+        let total = usize::try_from(data.len()).unwrap_or(usize::MAX);
+        let directory_error = match ZipArchive::new(data.whole()) {
             Ok(archive) if !archive.has_duplicate_names() => {
-                return Ok(self.list_zip_directory(prefix, archive, shared, depth));
+                return Ok(self.list_zip_directory(prefix, archive, data, depth));
             }
             Ok(_) => None,
             Err(err) => Some(err),
         };
-        let scan = zipscan::scan(shared.as_ref(), self.limits.max_members);
+        let bytes = data.to_memory().map_err(ArchiveError::Read)?;
+        let total = total.min(bytes.len());
+        let shared = Blob::Memory(bytes.clone());
+        let scan = zipscan::scan(&bytes, self.limits.max_members);
         let Some(first) = scan.entries.first() else {
             return Err(directory_error.map_or(ArchiveError::ZipEmpty, ArchiveError::Zip));
         };
@@ -566,8 +556,8 @@ impl Walker<'_> {
     fn list_zip_directory(
         &mut self,
         prefix: Option<&str>,
-        archive: ZipArchive<Cursor<Shared>>,
-        shared: Shared,
+        archive: ZipArchive<BlobReader>,
+        shared: Blob,
         depth: u8,
     ) -> Opened {
         let mut opened = Opened::new("zip");
@@ -615,27 +605,19 @@ impl Walker<'_> {
         opened
     }
 
-    /// Lists a tar held in memory or in a spill file. `cut` says why the data stops short when the caller
-    /// knows (a cut gzip).
+    /// Lists a tar held in memory, in a spill file or in the bundle file, reading only its headers. `cut` says
+    /// why the data stops short when the caller knows (a cut gzip).
     fn list_tar(
         &mut self,
         prefix: Option<&str>,
         label: &str,
-        data: impl Into<Inflated>,
+        data: Blob,
         depth: u8,
         cut: Option<String>,
     ) -> Result<Opened, ArchiveError> {
-        let data = match data.into() {
-            Inflated::Memory(bytes) => TarData::Memory(Shared(Arc::new(bytes))),
-            Inflated::Spilled { file, len, .. } => TarData::Spilled(file, len),
-        };
         let total = usize::try_from(data.len()).unwrap_or(usize::MAX);
-        let reader: Box<dyn Read + '_> = match &data {
-            TarData::Memory(shared) => Box::new(shared.as_ref()),
-            TarData::Spilled(file, len) => Box::new(SpillReader::new(file.clone(), 0..*len)),
-        };
-        let mut archive = tar::Archive::new(reader);
-        let entries = archive.entries().map_err(ArchiveError::Tar)?;
+        let mut archive = tar::Archive::new(TarHeaders(data.whole()));
+        let entries = archive.entries_with_seek().map_err(ArchiveError::Tar)?;
         let mut opened = Opened::new("tar");
         let mut stopped = None;
         let mut end_of_data = 0usize;
@@ -679,16 +661,9 @@ impl Walker<'_> {
                 let have = total.saturating_sub(start);
                 format!("archive cut off after {total} bytes of tar data, inside this member ({have} of {size} bytes present)")
             });
-            let range = start.min(total)..end.min(total);
+            let range = start.min(total) as u64..end.min(total) as u64;
             let year = entry.header().mtime().ok().and_then(year_of_unix).filter(|y| *y > 1980);
-            let source = match &data {
-                TarData::Memory(shared) => Source::Slice { data: shared.clone(), range, cut: member_cut },
-                TarData::Spilled(file, _) => Source::Spilled {
-                    file: file.clone(),
-                    range: range.start as u64..range.end as u64,
-                    cut: member_cut,
-                },
-            };
+            let source = Source::Slice { data: data.clone(), range, cut: member_cut };
             self.add_dated(logical, size, depth, source, year);
         }
         let recovered = opened.count - cut_members;
@@ -715,24 +690,33 @@ impl Walker<'_> {
     }
 }
 
-/// A tar's bytes while it is listed.
-enum TarData {
-    Memory(Shared),
-    Spilled(Arc<SpillFile>, u64),
-}
+/// A tar's bytes while its headers are read: the member data between them is skipped by seeking, and a skip
+/// past the end of the data fails as reading over it would (a member cut off stops the listing alike).
+struct TarHeaders(BlobReader);
 
-impl TarData {
-    fn len(&self) -> u64 {
-        match self {
-            TarData::Memory(shared) => shared.as_ref().len() as u64,
-            TarData::Spilled(_, len) => *len,
-        }
+impl Read for TarHeaders {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
     }
 }
 
-impl From<Vec<u8>> for Inflated {
-    fn from(bytes: Vec<u8>) -> Inflated {
-        Inflated::Memory(bytes)
+impl Seek for TarHeaders {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        let len = self.0.len();
+        let here = self.0.stream_position()?;
+        let target = match pos {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => len.checked_add_signed(d),
+            SeekFrom::Current(d) => here.checked_add_signed(d),
+        };
+        match target {
+            Some(target) if target <= len => self.0.seek(SeekFrom::Start(target)),
+            _ => {
+                // Where reading over the gap would have stopped.
+                self.0.seek(SeekFrom::Start(len))?;
+                Err(std::io::Error::other("unexpected EOF during skip"))
+            }
+        }
     }
 }
 
@@ -784,11 +768,31 @@ fn is_empty_tar(data: &[u8]) -> bool {
     data.len() >= 1024 && data.len() % 512 == 0 && data.iter().all(|b| *b == 0)
 }
 
-/// Opens a bundle file held in memory, whatever its container.
+/// The format of a bundle file, from its first bytes (and, for a file of zeros, all of them).
+fn sniff_blob(data: &Blob) -> std::io::Result<Format> {
+    if let Blob::Memory(bytes) = data {
+        return Ok(sniff(bytes));
+    }
+    let head = data.head(SNIFF_HEAD_BYTES)?;
+    let format = sniff(&head);
+    let len = data.len();
+    if format != Format::Other || len < 1024 || len % 512 != 0 || head.iter().any(|b| *b != 0) {
+        return Ok(format);
+    }
+    let mut zeros = true;
+    data.for_each_block(&mut |block| zeros &= block.iter().all(|b| *b == 0))?;
+    Ok(if zeros { Format::Tar } else { Format::Other })
+}
+
+/// Bytes read from the start of a bundle file to tell its format.
+const SNIFF_HEAD_BYTES: usize = 64 << 10;
+
+/// Opens a bundle file, on disk or in memory, whatever its container. Zip and tar members are ranges of
+/// `data`, read by offset; a gzip is inflated from it once (see [`gunzip_spilling`]).
 pub(super) fn open_top_level(
     shown: &str,
     file_name: &str,
-    data: Vec<u8>,
+    data: Blob,
     limits: &Limits,
 ) -> Result<Listing, IntakeError> {
     let mut walker = Walker::new(limits);
@@ -797,18 +801,19 @@ pub(super) fn open_top_level(
         format,
         reason: reason.to_string(),
     };
-    let total = data.len() as u64;
-    let opened = match sniff(&data) {
+    let io = |source| IntakeError::Io { path: shown.to_string(), source };
+    let total = data.len();
+    let opened = match sniff_blob(&data).map_err(io)? {
         Format::Zip => Some(walker.list_zip(None, file_name, data, 0).map_err(|r| corrupt("zip", &r))?),
         Format::Tar => Some(walker.list_tar(None, file_name, data, 0, None).map_err(|r| corrupt("tar", &r))?),
         Format::Gzip => {
-            let compressed = data.len();
+            let compressed = usize::try_from(data.len()).unwrap_or(usize::MAX);
             let (inner, truncated) =
                 gunzip_spilling(&data, limits, &walker.budget).map_err(|e| corrupt("gzip", &e))?;
             drop(data);
             let inflated = usize::try_from(inner.len()).unwrap_or(usize::MAX);
             let cut = truncated.as_deref().map(|why| gzip_cut(compressed, inflated, why));
-            if sniff(inner.head()) == Format::Tar {
+            if sniff_blob(&inner).map_err(io)? == Format::Tar {
                 Some(walker.list_tar(None, file_name, inner, 0, cut).map_err(|r| corrupt("tar", &r))?)
             } else {
                 // A lone compressed file: the bundle is that one member.
@@ -817,21 +822,14 @@ pub(super) fn open_top_level(
                     name = file_name.to_string();
                 }
                 let len = inner.len();
-                let source = match inner {
-                    Inflated::Memory(bytes) => {
-                        Source::Slice { data: Shared(Arc::new(bytes)), range: 0..len as usize, cut }
-                    }
-                    Inflated::Spilled { file, .. } => Source::Spilled { file, range: 0..len, cut },
-                };
-                walker.add(name, len, 0, source);
+                walker.add(name, len, 0, Source::Slice { data: inner, range: 0..len, cut });
                 None
             }
         }
         Format::Other => {
             let len = data.len();
-            let sniffed = super::sniff::text_kind(&data);
-            let source = Source::Slice { data: Shared(Arc::new(data)), range: 0..len, cut: None };
-            walker.add(file_name.to_string(), len as u64, 0, source);
+            let sniffed = super::sniff::text_kind(&data.head(super::sniff::SNIFF_BYTES).map_err(io)?);
+            walker.add(file_name.to_string(), len, 0, Source::Slice { data, range: 0..len, cut: None });
             // A lone file named unlike any artifact (`case-1234.log`) is classified by its content.
             if let (Some(kind), Some(member)) = (sniffed, walker.listing.members.last_mut()) {
                 if member.kind == ArtifactKind::Unknown {
@@ -972,7 +970,7 @@ fn special_kind(_: &std::fs::FileType) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io::{Cursor, Write};
 
     use super::*;
 
@@ -1001,7 +999,7 @@ mod tests {
     fn a_nested_archive_that_cannot_be_listed_says_why_in_its_row() {
         let not_tar = gz(b"plain text, not a tar");
         let bundle = zip_of(&[("inner.zip", b"hello"), ("inner.tar.gz", &not_tar)]);
-        let listing = open_top_level("b.zip", "b.zip", bundle, &Limits::default()).unwrap();
+        let listing = open_top_level("b.zip", "b.zip", Blob::memory(bundle), &Limits::default()).unwrap();
         let row = detail_of(&listing, "inner.zip");
         assert_eq!(
             (row.status, row.detail.as_str()),
@@ -1016,8 +1014,8 @@ mod tests {
 
     #[test]
     fn a_bundle_cut_inside_its_first_header_is_corrupt_with_the_directory_error() {
-        let err = open_top_level("b.zip", "b.zip", b"PK\x03\x04\x14\0\0\0".to_vec(), &Limits::default())
-            .unwrap_err();
+        let bytes = Blob::memory(b"PK\x03\x04\x14\0\0\0".to_vec());
+        let err = open_top_level("b.zip", "b.zip", bytes, &Limits::default()).unwrap_err();
         let IntakeError::Corrupt { format, reason, .. } = err else { panic!("{err:?}") };
         assert_eq!(format, "zip");
         assert!(reason.starts_with("zip: "), "{reason}");

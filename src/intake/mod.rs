@@ -1,18 +1,25 @@
 //! Bundle intake: opens a bundle (zip, tar, tar.gz, single `.gz`, plain file or directory), walks its members —
-//! archives nested inside it too, to a depth limit — and reads members on demand, all in memory.
+//! archives nested inside it too, to a depth limit — and reads members on demand.
 //!
-//! Nothing is ever extracted to disk: member names are logical paths only.
+//! Nothing is ever extracted to disk: member names are logical paths only. A bundle file is never held whole
+//! in memory: zip and tar members are ranges of the file, read by offset; a `.tar.gz` or `.gz` is inflated from
+//! it once (into a temporary file when large). Archives nested inside the bundle are read into memory, under
+//! the member limits, and listed there.
 
 pub mod limits;
 pub mod path;
 
+mod blob;
 mod container;
 mod read;
 mod sniff;
 mod spill;
 mod zipscan;
 
+use std::collections::HashSet;
 use std::path::Path;
+
+use blob::Blob;
 
 pub use crate::artifacts::{classify, ArtifactKind, Classification};
 use crate::inventory::InventoryEntry;
@@ -63,10 +70,26 @@ pub struct Listing {
     pub sha256: Option<String>,
 }
 
-/// Opens a bundle from the file system: a directory is walked, a file is read into memory and sniffed.
+impl Listing {
+    /// Bytes of bundle data the members hold in memory, each buffer counted once: 0 when every member is
+    /// read from the bundle file or a temporary file.
+    pub fn bytes_in_memory(&self) -> u64 {
+        let mut seen = HashSet::new();
+        self.members
+            .iter()
+            .filter_map(Member::blob)
+            .filter(|blob| seen.insert(blob.identity()))
+            .map(Blob::bytes_in_memory)
+            .sum()
+    }
+}
+
+/// Opens a bundle from the file system: a directory is walked, a file is sniffed from its first bytes and its
+/// members read from it by offset (it is never read into memory whole).
 pub fn open(path: &Path, limits: &Limits) -> Result<Listing, IntakeError> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
+    let io = |source| IntakeError::Io { path: shown.clone(), source };
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
         return Ok(container::walk_directory(path, limits));
     }
@@ -76,9 +99,9 @@ pub fn open(path: &Path, limits: &Limits) -> Result<Listing, IntakeError> {
             reason: format!("{} bytes is over the {}-byte bundle limit", meta.len(), limits.max_total_bytes),
         });
     }
-    let bytes = std::fs::read(path).map_err(|source| IntakeError::Io { path: shown.clone(), source })?;
+    let data = Blob::open(path).map_err(io)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
-    open_bytes(&shown, &name, bytes, limits)
+    open_blob(&shown, &name, data, limits)
 }
 
 /// Opens a bundle held in memory. `shown` names it in errors; `file_name` names a single-file bundle's member.
@@ -88,18 +111,12 @@ pub fn open_bytes(
     bytes: Vec<u8>,
     limits: &Limits,
 ) -> Result<Listing, IntakeError> {
-    let sha256 = sha256_hex(&bytes);
-    let mut listing = container::open_top_level(shown, file_name, bytes, limits)?;
-    listing.sha256 = Some(sha256);
-    Ok(listing)
+    open_blob(shown, file_name, Blob::memory(bytes), limits)
 }
 
-/// The SHA-256 of `bytes`, in lower-case hex.
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    use std::fmt::Write;
-    sha2::Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+fn open_blob(shown: &str, file_name: &str, data: Blob, limits: &Limits) -> Result<Listing, IntakeError> {
+    let sha256 = data.sha256_hex().map_err(|source| IntakeError::Io { path: shown.to_string(), source })?;
+    let mut listing = container::open_top_level(shown, file_name, data, limits)?;
+    listing.sha256 = Some(sha256);
+    Ok(listing)
 }

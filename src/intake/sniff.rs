@@ -5,7 +5,7 @@ use snaptriage_parsers::{lines::decode, shell_log, vmsnapshot_log, waagent_log, 
 use super::ArtifactKind;
 
 /// Bytes looked at.
-const SNIFF_BYTES: usize = 64 * 1024;
+pub(crate) const SNIFF_BYTES: usize = 64 * 1024;
 
 /// The log kind whose header layout most of the first lines follow, if any.
 pub(crate) fn text_kind(data: &[u8]) -> Option<ArtifactKind> {
