@@ -233,6 +233,7 @@ fn run(
         undecided,
         coverage,
         inventory,
+        redaction: None,
         stats: Stats {
             members: listing.members.len() + listing.notes.len(),
             records,

@@ -78,6 +78,10 @@ pub struct AnalyzeArgs {
     /// …and when it failed (`2024-03-12T23:10Z`, `2024-03-12 23:10` in UTC, or with an offset).
     #[arg(long, value_name = "TIME", value_parser = parse_job_time)]
     pub job_time: Option<chrono::DateTime<chrono::Utc>>,
+    /// Replace secrets and identifying values (private addresses, host and user names, GUIDs, SAS tokens,
+    /// keys, …) by stable placeholders, for attaching the output to a ticket.
+    #[arg(long)]
+    pub redact: bool,
     /// Engine options.
     #[command(flatten)]
     pub engine: EngineArgs,
@@ -148,6 +152,10 @@ pub struct TimelineArgs {
     /// Write here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace secrets and identifying values (private addresses, host and user names, GUIDs, SAS tokens,
+    /// keys, …) by stable placeholders, for attaching the output to a ticket.
+    #[arg(long)]
+    pub redact: bool,
     /// Engine options.
     #[command(flatten)]
     pub engine: EngineArgs,

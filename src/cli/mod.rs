@@ -143,6 +143,9 @@ fn analyze(a: AnalyzeArgs) -> Result<u8> {
         let query = JobQuery { error_code: a.job_error.clone(), time: a.job_time };
         analysis.report.job = Some(job::focus(&query, &analysis.report.runs, &analysis.report.findings));
     }
+    if a.redact {
+        snaptriage::redact::redact_report(&mut analysis.report);
+    }
     let report = &analysis.report;
     let to_terminal = a.output.is_none() && std::io::stdout().is_terminal();
     let format = a
@@ -192,7 +195,14 @@ fn cut_off_warning(report: &Report) -> Option<String> {
 
 fn timeline(t: TimelineArgs) -> Result<u8> {
     let opts = options(&t.engine, true)?;
-    let analysis = analyse_showing_progress(&t.bundle, opts, t.engine.progress)?;
+    let mut analysis = analyse_showing_progress(&t.bundle, opts, t.engine.progress)?;
+    if t.redact {
+        // The report first, so its values get the placeholders `analyze --redact` gives them.
+        let mut redactor = snaptriage::redact::Redactor::new();
+        redactor.redact_report(&mut analysis.report);
+        let redaction = redactor.redact_timeline(&mut analysis.timeline);
+        eprintln!("snaptriage: timeline redacted: {}", redaction.summary);
+    }
     let mut out = Output::open(t.output.as_deref())?;
     if t.format == TimelineFormat::Csv {
         out.write(b"time,path,line,record_id,level,signals,text\n")?;

@@ -24,6 +24,9 @@ pub fn render_html(report: &Report) -> String {
         let _ = write!(out, " · collected {}", esc(&c.to_string()));
     }
     out.push_str("</p>");
+    if let Some(r) = &report.redaction {
+        let _ = write!(out, "<p class=\"redacted\">Redacted: {}</p>", esc(&r.summary));
+    }
     let _ = write!(out, "<p>Coverage: {}</p>", esc(&report.coverage.summary));
     if report.findings.is_empty() {
         out.push_str("<p>No backup-relevant problem found in what was read (see coverage above).</p>");

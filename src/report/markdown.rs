@@ -16,6 +16,9 @@ pub fn render_markdown(report: &Report) -> String {
     if let Some(c) = &b.collected_at {
         let _ = writeln!(out, "- Collected: {c}");
     }
+    if let Some(r) = &report.redaction {
+        let _ = writeln!(out, "- Redacted: {}", cell(&r.summary));
+    }
     let _ = writeln!(out, "- Findings: {}", report.findings.len());
     let _ = writeln!(out, "- Coverage: {}\n", cell(&report.coverage.summary));
     if report.findings.is_empty() {

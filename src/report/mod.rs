@@ -12,6 +12,8 @@ pub use json::render_json;
 pub use markdown::render_markdown;
 pub use table::render_table;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub use crate::model::{sort_findings, Confidence, Evidence, Finding, Severity, Timestamp, Undecided};
@@ -86,6 +88,32 @@ pub struct Report {
     pub inventory: Vec<InventoryEntry>,
     /// Counters.
     pub stats: Stats,
+    /// Present when identifying values were replaced by placeholders (`--redact`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub redaction: Option<Redaction>,
+}
+
+/// What redaction replaced: the report's identifying values stand as `<kind-N>` placeholders, one per
+/// distinct value, the same throughout the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redaction {
+    /// Distinct values replaced, by kind (`ip`, `host`, `user`, `guid`, `sas`, …).
+    pub replaced: BTreeMap<String, usize>,
+    /// The same in one line, as the table, Markdown and HTML reports print it.
+    pub summary: String,
+}
+
+impl Redaction {
+    /// The redaction of a report whose values of each kind were replaced as `replaced` counts.
+    pub fn new(replaced: BTreeMap<String, usize>) -> Self {
+        let summary = if replaced.is_empty() {
+            "no identifying value found".to_string()
+        } else {
+            let counts: Vec<String> = replaced.iter().map(|(kind, n)| format!("{n} {kind}")).collect();
+            format!("{} replaced by placeholders <kind-N>, the same value by the same one", counts.join(", "))
+        };
+        Redaction { replaced, summary }
+    }
 }
 
 impl Report {

@@ -46,6 +46,9 @@ fn header(report: &Report, out: &mut String) {
         parts.push(format!("local clock: {z}"));
     }
     let _ = writeln!(out, "{}", parts.join("  ·  "));
+    if let Some(r) = &report.redaction {
+        let _ = writeln!(out, "Redacted: {}", r.summary);
+    }
 }
 
 fn summary_table(findings: &[Finding], width: u16) -> String {
