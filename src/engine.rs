@@ -20,7 +20,9 @@ use crate::progress::Progress;
 use crate::report::{BundleInfo, Coverage, Report, Stats, Tool, SCHEMA_VERSION};
 use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
 pub use crate::timeline::placement::TimelineEntry;
-use crate::timeline::placement::{build_timeline, cross_source_observations, place_on_timeline};
+use crate::timeline::placement::{
+    build_timeline, cross_source_observations, place_on_timeline, signal_timeline,
+};
 use crate::timeline::{parse_zone, LocalClock, TimeBasis, Zone, ZoneVotes};
 
 /// How to analyse.
@@ -67,7 +69,7 @@ pub enum AnalyzeError {
 pub struct Analysis {
     /// The report.
     pub report: Report,
-    /// Every record on the UTC timeline (empty unless `keep_timeline`).
+    /// The UTC timeline: every record with `keep_timeline`, else every signal.
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -210,7 +212,11 @@ fn run(
     inventory.extend(outcomes.iter().map(|o| o.entry.clone()));
     inventory.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(b.kind)));
 
-    let timeline = if opts.keep_timeline { build_timeline(&outcomes, &signals, &clock) } else { Vec::new() };
+    let timeline = if opts.keep_timeline {
+        build_timeline(&outcomes, &signals, &clock)
+    } else {
+        signal_timeline(&signals)
+    };
     let records = outcomes.iter().filter_map(|o| o.scan.as_ref()).map(|s| s.records).sum::<u64>()
         + outcomes
             .iter()

@@ -330,11 +330,7 @@ fn analyze_log(log: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let bundle = common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]);
     let opts = Options { keep_timeline: true, ..Options::default() };
     let a = analyze_bytes("agent-messages.zip", bundle, &opts).unwrap();
-    let signals = a
-        .timeline
-        .iter()
-        .flat_map(|t| t.signals.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from))
-        .collect();
+    let signals = a.timeline.iter().flat_map(|t| t.signals.iter().cloned()).collect();
     let findings = a.report.findings.iter().map(|f| f.id.clone()).collect();
     (signals, findings)
 }

@@ -146,15 +146,26 @@ fn batch_survives_a_bad_bundle() {
 fn timeline_exports_every_record_in_utc_order() {
     let log = common::wireserver_outage_log();
     let bundle = write_temp("timeline.zip", &common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]));
-    let out = snaptriage(&["timeline", bundle.to_str().unwrap(), "-f", "csv"]);
+    let out = snaptriage(&["timeline", bundle.to_str().unwrap(), "-f", "csv", "--all"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: Vec<&str> = text.lines().collect();
-    assert_eq!(rows[0], "time,path,line,record_id,level,signals,text");
+    assert!(rows[0].starts_with("message,datetime,timestamp,timestamp_desc,source_path,line"), "{}", rows[0]);
     assert_eq!(rows.len() - 1, log.lines().count());
-    let times: Vec<&str> = rows[1..].iter().map(|r| r.split(',').next().unwrap()).collect();
+    // The microsecond timestamp column, numerically ordered.
+    let times: Vec<i64> = rows[1..]
+        .iter()
+        .map(|r| {
+            r.rsplit(",Log Record Written,").nth(1).unwrap().rsplit(',').next().unwrap().parse().unwrap()
+        })
+        .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
     assert!(text.contains("wire.failure"));
+    // By default only the tagged records.
+    let tagged = snaptriage(&["timeline", bundle.to_str().unwrap(), "-f", "csv"]);
+    let tagged = String::from_utf8(tagged.stdout).unwrap();
+    assert!(tagged.lines().count() > 1 && tagged.lines().count() < rows.len());
+    assert!(tagged.lines().skip(1).all(|r| !r.ends_with(",,1,")), "every default row names its signals");
 }
 
 /// Runs `args`, reads `keep` bytes of standard output (none: closes it before the first write), closes the

@@ -45,7 +45,7 @@ fn renderings(bundle: &Path, redact: bool) -> Vec<(String, String)> {
         out.push((format.to_string(), stdout_of(&args)));
     }
     for format in ["csv", "jsonl"] {
-        let mut args = vec!["timeline", b, "--format", format];
+        let mut args = vec!["timeline", b, "--all", "--format", format];
         args.extend(&flag);
         out.push((format!("timeline-{format}"), stdout_of(&args)));
     }
@@ -157,21 +157,31 @@ fn values_known_to_be_in_the_samples_are_replaced() {
     let limit = sample("linux", "linux-snapshot-limit-reached.zip");
     assert_replaced(
         &limit,
-        &["timeline", "--format", "jsonl"],
+        &["timeline", "--all", "--format", "jsonl"],
         "fileserverlegacydisksgwg7.blob.core.windows.net/vhds/fileserver-legacy-osdisk.vhd",
         "<storage-account-1>.blob.core.windows.net/vhds/<host-1>-osdisk.vhd",
     );
     let firewall = sample("linux", "linux-wireserver-unreachable.zip");
-    assert_replaced(&firewall, &["timeline", "--format", "csv"], "PWD=/home/secops", "PWD=/home/<user-1>");
-    assert_replaced(&firewall, &["timeline", "--format", "csv"], "SRC=10.4.0.5", "SRC=<ip-");
+    assert_replaced(
+        &firewall,
+        &["timeline", "--all", "--format", "csv"],
+        "PWD=/home/secops",
+        "PWD=/home/<user-1>",
+    );
+    assert_replaced(&firewall, &["timeline", "--all", "--format", "csv"], "SRC=10.4.0.5", "SRC=<ip-");
     let healthy = sample("windows", "windows-healthy.zip");
     assert_replaced(
         &healthy,
-        &["timeline", "--format", "jsonl"],
+        &["timeline", "--all", "--format", "jsonl"],
         r"WEB-PROD-03\\jdoe",
         r"<host-1>\\<user-1>",
     );
-    assert_replaced(&healthy, &["timeline", "--format", "jsonl"], r"C:\\Users\\jdoe", r"C:\\Users\\<user-1>");
+    assert_replaced(
+        &healthy,
+        &["timeline", "--all", "--format", "jsonl"],
+        r"C:\\Users\\jdoe",
+        r"C:\\Users\\<user-1>",
+    );
 }
 
 #[test]
@@ -197,7 +207,7 @@ fn platform_addresses_codes_and_versions_stay() {
 fn the_same_value_keeps_one_placeholder_and_runs_agree() {
     // One heartbeat id throughout the extension-failed sample's agent log.
     let bundle = sample("linux", "linux-extension-failed.zip");
-    let args = ["timeline", bundle.to_str().unwrap(), "--format", "jsonl", "--redact"];
+    let args = ["timeline", bundle.to_str().unwrap(), "--all", "--format", "jsonl", "--redact"];
     let first = stdout_of(&args);
     let ids: BTreeSet<&str> = Regex::new(r"HeartbeatId: ([^;]+);")
         .unwrap()

@@ -76,7 +76,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "CODE")]
     pub job_error: Option<String>,
     /// …and when it failed (`2024-03-12T23:10Z`, `2024-03-12 23:10` in UTC, or with an offset).
-    #[arg(long, value_name = "TIME", value_parser = parse_job_time)]
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub job_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Replace secrets and identifying values (private addresses, host and user names, GUIDs, SAS tokens,
     /// keys, …) by stable placeholders, for attaching the output to a ticket.
@@ -87,8 +87,8 @@ pub struct AnalyzeArgs {
     pub engine: EngineArgs,
 }
 
-/// A job's time: RFC 3339, or a date and time (minutes or seconds) read as UTC.
-fn parse_job_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+/// A time on the command line: RFC 3339, or a date and time (minutes or seconds) read as UTC.
+fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     let text = text.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
         return Ok(t.to_utc());
@@ -146,9 +146,15 @@ pub struct TimelineArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = TimelineFormat::Jsonl)]
     pub format: TimelineFormat,
-    /// Only records tagged by a signature.
+    /// Every record, not only those a signature tagged.
     #[arg(long)]
-    pub signals_only: bool,
+    pub all: bool,
+    /// Only from this time on (RFC 3339, or `2024-03-12 23:10` in UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only up to this time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
     /// Write here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

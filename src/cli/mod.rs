@@ -9,6 +9,7 @@ mod generate;
 mod output;
 mod progress;
 mod rules;
+mod timeline;
 mod truncation;
 mod verdict;
 mod what_is;
@@ -27,7 +28,7 @@ use snaptriage::runs::job::{self, JobQuery};
 use snaptriage::timeline::parse_zone;
 use snaptriage::{analyze_path, Analysis, Options};
 
-use args::{AnalyzeArgs, Cli, Command, EngineArgs, ReportFormat, TimelineArgs, TimelineFormat};
+use args::{AnalyzeArgs, Cli, Command, EngineArgs, ReportFormat};
 use output::Output;
 use progress::{Bar, ProgressMode, Source};
 
@@ -95,7 +96,11 @@ fn analyse(bundle: &Path, opts: &Options) -> Result<Analysis> {
 
 /// [`analyse`] with a progress bar on standard error when `mode` and the bundle's size call for one; the
 /// bar is erased before this returns, so the report is printed on a clean screen.
-fn analyse_showing_progress(bundle: &Path, mut opts: Options, mode: ProgressMode) -> Result<Analysis> {
+pub(crate) fn analyse_showing_progress(
+    bundle: &Path,
+    mut opts: Options,
+    mode: ProgressMode,
+) -> Result<Analysis> {
     if mode == ProgressMode::Never {
         return analyse(bundle, &opts);
     }
@@ -111,7 +116,7 @@ fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Analyze(a) => analyze(a),
         Command::Batch(b) => batch::run(b),
-        Command::Timeline(t) => timeline(t),
+        Command::Timeline(t) => timeline::run(t),
         Command::Explain(e) => explain::run(&e),
         Command::Rules(r) => rules::run(r),
         Command::Completions(c) => generate::completions(c.shell),
@@ -120,7 +125,7 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 /// Validates engine flags into options.
-fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Options> {
+pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Options> {
     let timezone = engine.timezone_assume.as_deref().map(parse_zone).transpose()?;
     let mut signature_files = Vec::new();
     for path in &engine.signatures {
@@ -191,46 +196,4 @@ fn cut_off_warning(report: &Report) -> Option<String> {
         "snaptriage: warning: {name} {what} ({}) — the report covers only what could be read; download it again",
         row.detail.split(';').next().unwrap_or("").trim_start_matches("truncated:").trim_start_matches("damaged:").trim()
     ))
-}
-
-fn timeline(t: TimelineArgs) -> Result<u8> {
-    let opts = options(&t.engine, true)?;
-    let mut analysis = analyse_showing_progress(&t.bundle, opts, t.engine.progress)?;
-    if t.redact {
-        // The report first, so its values get the placeholders `analyze --redact` gives them.
-        let mut redactor = snaptriage::redact::Redactor::new();
-        redactor.redact_report(&mut analysis.report);
-        let redaction = redactor.redact_timeline(&mut analysis.timeline);
-        eprintln!("snaptriage: timeline redacted: {}", redaction.summary);
-    }
-    let mut out = Output::open(t.output.as_deref())?;
-    if t.format == TimelineFormat::Csv {
-        out.write(b"time,path,line,record_id,level,signals,text\n")?;
-    }
-    for e in analysis.timeline.iter().filter(|e| !t.signals_only || !e.signals.is_empty()) {
-        let line = match t.format {
-            TimelineFormat::Jsonl => serde_json::to_string(e)? + "\n",
-            TimelineFormat::Csv => format!(
-                "{},{},{},{},{},{},{}\n",
-                csv(e.time.as_deref().unwrap_or("")),
-                csv(&e.path),
-                e.line.map(|l| l.to_string()).unwrap_or_default(),
-                e.record_id.map(|r| r.to_string()).unwrap_or_default(),
-                e.level,
-                csv(&e.signals),
-                csv(&e.text)
-            ),
-        };
-        out.write(line.as_bytes())?;
-    }
-    out.finish()?;
-    Ok(EXIT_CLEAN)
-}
-
-fn csv(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }

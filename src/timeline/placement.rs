@@ -12,26 +12,81 @@ use super::{pair_votes, rfc3339, LocalClock, ZoneObservation};
 use crate::facts::SourceClock;
 use crate::ingest::MemberOutcome;
 use crate::intake::ArtifactKind;
-use crate::model::{Signal, SourceInfo};
+use crate::model::{Signal, SourceInfo, Timestamp};
 use crate::signals::SignatureSet;
 
-/// One record of the timeline export.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// One record (or one signal) on the UTC timeline, for the export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TimelineEntry {
-    /// RFC 3339 UTC, when dated.
-    pub time: Option<String>,
+    /// When, UTC.
+    pub time: Option<Timestamp>,
     /// Member path.
     pub path: String,
+    /// Member kind (`waagent-log`, `evtx` …).
+    pub kind: &'static str,
     /// Line.
     pub line: Option<u32>,
     /// Event-log record number.
     pub record_id: Option<u64>,
     /// Level.
     pub level: String,
-    /// Signal names that tagged the record, comma-separated.
-    pub signals: String,
+    /// Signal names that tagged the record.
+    pub signals: Vec<String>,
+    /// Records it stands for (a periodic signal counted on its first record); 1 for a record.
+    pub repeats: u32,
+    /// When the last of those was written, when more than one.
+    pub until: Option<Timestamp>,
     /// Text (first line, clipped).
     pub text: String,
+}
+
+impl TimelineEntry {
+    /// Timeline order: dated entries by time, then undated ones; by place within the same instant.
+    fn order_key(&self) -> (bool, Option<Timestamp>, &str, Option<u32>, Option<u64>) {
+        (self.time.is_none(), self.time, &self.path, self.line, self.record_id)
+    }
+}
+
+/// Sorts entries into timeline order.
+fn sort_entries(entries: &mut [TimelineEntry]) {
+    entries.sort_by(|a, b| a.order_key().cmp(&b.order_key()).then_with(|| a.text.cmp(&b.text)));
+}
+
+/// The signals as timeline entries, one per signal, in timeline order (the export's default).
+pub fn signal_timeline(signals: &[Signal]) -> Vec<TimelineEntry> {
+    let mut out: Vec<TimelineEntry> = signals
+        .iter()
+        .map(|s| TimelineEntry {
+            time: s.time.map(Timestamp),
+            path: s.path.to_string(),
+            kind: s.kind.name(),
+            line: s.line,
+            record_id: s.record_id,
+            level: s.level.as_str().to_string(),
+            signals: vec![s.name.to_string()],
+            repeats: s.repeats,
+            until: s.until.map(Timestamp),
+            text: if s.text.is_empty() { s.head.clone() } else { s.text.clone() },
+        })
+        .collect();
+    sort_entries(&mut out);
+    // One record tagged by several signatures is one entry listing them all.
+    out.dedup_by(|later, earlier| {
+        let same = later.path == earlier.path
+            && later.line == earlier.line
+            && later.record_id == earlier.record_id
+            && later.time == earlier.time
+            && (later.line.is_some() || later.record_id.is_some());
+        if same {
+            for name in later.signals.drain(..) {
+                if !earlier.signals.contains(&name) {
+                    earlier.signals.push(name);
+                }
+            }
+        }
+        same
+    });
+    out
 }
 
 /// Seconds a backup run's first extension-log line may trail the agent's Enable line.
@@ -162,10 +217,10 @@ pub fn build_timeline(
     clock: &LocalClock,
 ) -> Vec<TimelineEntry> {
     // Signals keyed by (path, line or record number).
-    let mut tagged: std::collections::BTreeMap<(&str, u64), Vec<&str>> = Default::default();
+    let mut tagged: std::collections::BTreeMap<(&str, u64), Vec<String>> = Default::default();
     for s in signals {
         if let Some(at) = s.line.map(u64::from).or(s.record_id) {
-            tagged.entry((&s.path, at)).or_default().push(&s.name);
+            tagged.entry((&s.path, at)).or_default().push(s.name.to_string());
         }
     }
     let mut out = Vec::new();
@@ -176,19 +231,22 @@ pub fn build_timeline(
                 .map(u64::from)
                 .or(item.record_id)
                 .and_then(|at| tagged.get(&(o.entry.path.as_str(), at)))
-                .map(|v| v.join(","))
+                .cloned()
                 .unwrap_or_default();
             out.push(TimelineEntry {
-                time: item.time.map(|t| rfc3339(clock.to_utc(t))),
+                time: item.time.map(|t| Timestamp(clock.to_utc(t))),
                 path: o.entry.path.clone(),
+                kind: o.kind.name(),
                 line: item.line,
                 record_id: item.record_id,
                 level: item.level.as_str().to_string(),
                 signals: names,
+                repeats: 1,
+                until: None,
                 text: item.text.clone(),
             });
         }
     }
-    out.sort();
+    sort_entries(&mut out);
     out
 }
