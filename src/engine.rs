@@ -36,6 +36,8 @@ pub struct Options {
     pub timezone: Option<Zone>,
     /// Keep every record for a timeline export.
     pub keep_timeline: bool,
+    /// Return the signals as a timeline (when not keeping every record).
+    pub signal_timeline: bool,
     /// Wall time one member may take to read and analyse ([`DEFAULT_MEMBER_BUDGET`] when `None`). A member
     /// over it is stopped, reported `failed` with how far it got, and the run goes on with the others.
     pub member_budget: Option<Duration>,
@@ -69,7 +71,7 @@ pub enum AnalyzeError {
 pub struct Analysis {
     /// The report.
     pub report: Report,
-    /// The UTC timeline: every record with `keep_timeline`, else every signal.
+    /// The UTC timeline: every record with `keep_timeline`, every signal with `signal_timeline`, else empty.
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -214,8 +216,10 @@ fn run(
 
     let timeline = if opts.keep_timeline {
         build_timeline(&outcomes, &signals, &clock)
-    } else {
+    } else if opts.signal_timeline {
         signal_timeline(&signals)
+    } else {
+        Vec::new()
     };
     let records = outcomes.iter().filter_map(|o| o.scan.as_ref()).map(|s| s.records).sum::<u64>()
         + outcomes

@@ -8,6 +8,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use snaptriage::timeline::placement::TimelineEntry;
+use snaptriage::Options;
 
 use super::args::{TimelineArgs, TimelineFormat};
 use super::output::Output;
@@ -78,7 +79,7 @@ impl<'a> Row<'a> {
 
 /// Runs the export.
 pub fn run(t: TimelineArgs) -> Result<u8> {
-    let opts = options(&t.engine, t.all)?;
+    let opts = Options { signal_timeline: !t.all, ..options(&t.engine, t.all)? };
     let mut analysis = analyse_showing_progress(&t.bundle, opts, t.engine.progress)?;
     if t.redact {
         // The report first, so its values get the placeholders `analyze --redact` gives them.
