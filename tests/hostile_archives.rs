@@ -5,8 +5,9 @@
 
 mod common;
 
+use common::TempDir;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,30 +18,6 @@ use snaptriage::{analyze_bytes, Options};
 use snaptriage_fixtures::hostile::{raw_zip, tar_with_links, RawMember};
 
 const BIN: &str = env!("CARGO_BIN_EXE_snaptriage");
-
-/// A fresh, empty folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("snaptriage-hostile-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// What one run of the binary gave.
 struct Run {
@@ -166,7 +143,7 @@ fn peak_rss_kib(mut cmd: Command) -> Option<(u64, std::process::Output)> {
 /// as they inflate, the log is analysed, and the run stays far below 200 MB of memory.
 #[test]
 fn six_gib_zip_bomb_is_refused_in_bounded_memory() {
-    let dir = TempDir::new("bomb");
+    let dir = TempDir::new("hostile-bomb");
     let bomb = RawMember::zeros("var/log/waagent.log.1", 2 << 30);
     let mut members: Vec<RawMember> = (1..=3)
         .map(|i| RawMember { name: format!("var/log/azure/bomb/extension.log.{i}"), ..bomb.clone() })
@@ -248,7 +225,7 @@ fn members_whose_declared_size_lies() {
     small.declared_size = 1000;
     let mut huge = RawMember::deflated("var/log/waagent.log", log.as_bytes());
     huge.declared_size = 40 << 30; // zip64 field: 40 GiB
-    let dir = TempDir::new("liars");
+    let dir = TempDir::new("hostile-liars");
     let path = dir.write("liars.zip", &raw_zip(&[small, huge]));
     let r = run(&path, &[]);
     let liar = r.entry("var/log/azure/liar/extension.log");
@@ -270,7 +247,7 @@ fn nested_zip_bomb_is_refused() {
         RawMember::deflated("var/log/waagent.log", common::wireserver_outage_log().as_bytes()),
     ]);
     let outer = common::zip_bundle(&[("upload/logs.zip", &inner)]);
-    let dir = TempDir::new("nested-bomb");
+    let dir = TempDir::new("hostile-nested-bomb");
     let r = run(&dir.write("case.zip", &outer), &[]);
     let bomb = r.entry("upload/logs.zip!/var/log/azure/bomb/extension.log");
     assert_eq!(bomb["status"], "failed");
@@ -336,9 +313,9 @@ fn hostile_names_are_logical_paths_and_nothing_is_written() {
         RawMember::deflated("WindowsAzure\\Logs\\WaAppAgent.log", waappagent.as_bytes()),
         RawMember::deflated("var/log/waagent.log", common::wireserver_outage_log().as_bytes()),
     ]);
-    let holder = TempDir::new("names-bundle");
+    let holder = TempDir::new("hostile-names-bundle");
     let path = holder.write("names.zip", &bundle);
-    let cwd = TempDir::new("names-cwd");
+    let cwd = TempDir::new("hostile-names-cwd");
     let r = run_in(&cwd.0, &path, &[]);
     assert_eq!(std::fs::read_dir(&cwd.0).unwrap().count(), 0, "the run wrote into its working folder");
     assert_eq!(std::fs::read_dir(&holder.0).unwrap().count(), 1, "the run wrote next to the bundle");
@@ -372,7 +349,7 @@ fn duplicate_member_names_are_both_kept() {
         assert_eq!((a.bytes, b.bytes), (first.len() as u64, second.len() as u64), "{name}");
     }
     // The second copy's evidence is found and named as such.
-    let dir = TempDir::new("dup");
+    let dir = TempDir::new("hostile-dup");
     let r = run(
         &dir.write(
             "dup.zip",
@@ -395,7 +372,7 @@ fn encrypted_members_are_listed_and_the_rest_analysed() {
         b"secret\n",
     );
     secret.flags |= 1;
-    let dir = TempDir::new("encrypted");
+    let dir = TempDir::new("hostile-encrypted");
     let path = dir.write(
         "enc.zip",
         &raw_zip(&[
@@ -422,7 +399,7 @@ fn zip64_archives_are_read() {
     let by_crate = w.finish().unwrap().into_inner();
     let by_hand =
         raw_zip(&[RawMember { zip64: true, ..RawMember::deflated("var/log/waagent.log", log.as_bytes()) }]);
-    let dir = TempDir::new("zip64");
+    let dir = TempDir::new("hostile-zip64");
     for (name, bytes) in [("crate64.zip", by_crate), ("hand64.zip", by_hand)] {
         let r = run(&dir.write(name, &bytes), &[]);
         let e = r.entry("var/log/waagent.log");
@@ -441,7 +418,7 @@ fn tar_links_are_listed_never_followed() {
         ("var/log/syslog", "/etc/shadow"),
         ("etc/waagent.conf", "../../etc/passwd"),
     );
-    let dir = TempDir::new("links");
+    let dir = TempDir::new("hostile-links");
     let r = run(&dir.write("links.tar.gz", &common::gz(&tar)), &[]);
     let sym = r.entry("var/log/syslog");
     assert_eq!(
@@ -464,7 +441,7 @@ fn nesting_beyond_the_depth_limit_is_listed_not_opened() {
     let inner = common::zip_bundle(&[("var/log/waagent.log", log.as_bytes())]);
     let middle = common::zip_bundle(&[("inner.zip", &inner)]);
     let outer = common::zip_bundle(&[("middle.zip", &middle), ("var/log/waagent.log", log.as_bytes())]);
-    let dir = TempDir::new("depth");
+    let dir = TempDir::new("hostile-depth");
     let r = run(&dir.write("deep.zip", &outer), &["--max-depth", "1"]);
     let deep = r.entry("middle.zip!/inner.zip");
     assert_eq!(deep["status"], "skipped");
@@ -488,7 +465,7 @@ fn empty_archives_are_reported_empty() {
         assert_eq!(inv[0].path, name);
         assert_eq!(inv[0].status, MemberStatus::Skipped, "{name}");
         assert_eq!(inv[0].detail, format!("empty: the {format} archive holds no members"));
-        let dir = TempDir::new("empty");
+        let dir = TempDir::new("hostile-empty");
         // Nothing to analyse is never an all-clear (the wording on stderr is the CLI's).
         let r = run(&dir.write(name, &bytes), &[]);
         assert_ne!(r.code, 0, "{name}: {}", r.stderr);
@@ -528,7 +505,7 @@ fn truncated_zip_is_recovered_by_local_header_scan() {
         ("etc/os-release", b"NAME=Ubuntu\n"),
     ]);
     assert!(zip.len() > 5000);
-    let dir = TempDir::new("cut-zip");
+    let dir = TempDir::new("hostile-cut-zip");
     let r = run(&dir.write("logs.zip", &zip[..5000]), &[]);
     let bundle = r.entry("logs.zip");
     assert_eq!(bundle["status"], "partial");
@@ -566,7 +543,7 @@ fn truncated_tar_gz_keeps_what_inflated() {
         ("var/log/azure/custom-script/handler.log", varied_log(4000).as_bytes()),
     ]));
     assert!(tgz.len() > 5000);
-    let dir = TempDir::new("cut-tgz");
+    let dir = TempDir::new("hostile-cut-tgz");
     let r = run(&dir.write("logs.tar.gz", &tgz[..5000]), &[]);
     let bundle = r.entry("logs.tar.gz");
     assert_eq!(bundle["status"], "partial");
@@ -591,7 +568,7 @@ fn truncated_tar_gz_keeps_what_inflated() {
 fn truncated_or_corrupt_gz_is_partial() {
     let log = varied_log(3000);
     let gz = common::gz(log.as_bytes());
-    let dir = TempDir::new("cut-gz");
+    let dir = TempDir::new("hostile-cut-gz");
     let r = run(&dir.write("waagent.log.gz", &gz[..gz.len() / 2]), &[]);
     let e = r.entry("waagent.log");
     assert_eq!(e["status"], "partial", "{e}");
@@ -634,7 +611,7 @@ fn running_as_root() -> bool {
 #[test]
 fn directory_with_unreadable_entries_lists_each_with_its_reason() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new("unreadable-dir");
+    let dir = TempDir::new("hostile-unreadable-dir");
     let root = dir.0.join("bundle");
     std::fs::create_dir_all(root.join("var/log/azure")).unwrap();
     std::fs::write(root.join("var/log/waagent.log"), common::wireserver_outage_log()).unwrap();

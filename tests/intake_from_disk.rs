@@ -4,34 +4,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::TempDir;
+use std::path::Path;
 
 use snaptriage::intake::{open, open_bytes, Limits, Listing, ReadBudget};
 use snaptriage::{analyze_path, Options};
-
-/// A folder of the test's own in the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("snaptriage-disk-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Everything a listing says, members read to their end: paths, kinds, sizes, bytes, cuts and errors, the
 /// inventory rows and the hash.
@@ -75,7 +52,7 @@ fn assert_same_from_file_and_bytes(dir: &TempDir, name: &str, bytes: &[u8]) {
 
 #[test]
 fn a_bundle_opened_from_a_file_lists_and_reads_as_from_its_bytes() {
-    let dir = TempDir::new("same");
+    let dir = TempDir::new("disk-same");
     let log = common::healthy_waagent_log();
     let files: &[(&str, &[u8])] = &[
         ("var/log/waagent.log", log.as_bytes()),
@@ -100,7 +77,7 @@ fn a_bundle_opened_from_a_file_lists_and_reads_as_from_its_bytes() {
 
 #[test]
 fn a_bundle_file_cut_or_changed_while_open_fails_the_members_it_breaks() {
-    let dir = TempDir::new("changed");
+    let dir = TempDir::new("disk-changed");
     let log = common::wireserver_outage_log().repeat(20);
     let zip = common::zip_bundle(&[("var/log/waagent.log", log.as_bytes()), ("etc/waagent.conf", b"x=y\n")]);
     let limits = Limits::default();
@@ -161,7 +138,7 @@ fn assert_file_backed(path: &Path) -> Listing {
 
 #[test]
 fn a_large_log_or_zip_on_disk_is_analysed_without_a_copy_in_memory() {
-    let dir = TempDir::new("large");
+    let dir = TempDir::new("disk-large");
     let log = large_log(20 << 20);
     let path = dir.write("waagent.log", log.as_bytes());
     let listing = assert_file_backed(&path);

@@ -4,6 +4,7 @@
 pub mod eras;
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use zip::write::SimpleFileOptions;
 
@@ -68,4 +69,30 @@ pub fn wireserver_outage_log() -> String {
         ));
     }
     s
+}
+
+/// A fresh, empty folder of the test's own under the system temporary folder, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// `tag` keeps the folders of different tests apart (the process id, those of concurrent runs).
+    pub fn new(tag: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("snaptriage-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    /// Writes `bytes` to `name` inside the folder.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
