@@ -4,7 +4,7 @@
 //! flows through the modules in order: [`intake`] (open the bundle, classify members with the [`artifacts`] registry) → [`ingest`] (parse
 //! members in parallel, tag records with [`signals`], gather [`facts`]) → [`timeline`] (one UTC clock) →
 //! [`diagnoses`] (findings, worded from the [`catalog`]) → [`report`] (with the member [`inventory`]);
-//! [`engine`] runs that flow. [`redact`] replaces identifying values of a report by placeholders.
+//! [`engine`] runs that flow. [`diff`] compares the reports of two bundles of one VM. [`redact`] replaces identifying values of a report by placeholders.
 //!
 //! The command line is not part of the library: it lives in the `snaptriage` binary (`src/main.rs` and its
 //! `cli` module), built with the default `cli` feature. With `default-features = false` the library builds
@@ -14,6 +14,7 @@
 pub mod artifacts;
 pub mod catalog;
 pub mod diagnoses;
+pub mod diff;
 pub mod engine;
 pub mod facts;
 pub mod ingest;

@@ -27,6 +27,9 @@ pub enum Command {
     Batch(BatchArgs),
     /// Export every record of a bundle on one UTC timeline.
     Timeline(TimelineArgs),
+    /// Compare a bundle collected before a fix with one collected after it: findings and runs resolved, new
+    /// and persisting.
+    Diff(DiffArgs),
     /// Explain an Azure Backup error code, a backup-extension code or a finding id (`--list`: all of them).
     Explain(ExplainArgs),
     /// List the signatures and diagnoses snaptriage applies.
@@ -103,6 +106,25 @@ fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
         }
     }
     Err(format!("`{text}` is not a time: use RFC 3339 (2024-03-12T23:10:00Z) or `2024-03-12 23:10` (UTC)"))
+}
+
+/// `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The bundle collected before the fix.
+    pub old: PathBuf,
+    /// The bundle collected after it, from the same VM.
+    pub new: PathBuf,
+    /// Output format (default: from the `--output` file's extension, else a table on a terminal and json
+    /// otherwise).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the diff here instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Engine options, for both bundles.
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// Report formats.
@@ -242,7 +264,7 @@ pub enum RulesFormat {
 /// Turns `snaptriage BUNDLE ...` into `snaptriage analyze BUNDLE ...`.
 pub fn with_default_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     const KNOWN: &[&str] =
-        &["analyze", "batch", "timeline", "explain", "rules", "completions", "man", "help"];
+        &["analyze", "batch", "timeline", "diff", "explain", "rules", "completions", "man", "help"];
     let Some(first) = args.get(1).and_then(|a| a.to_str()) else { return args };
     if first.starts_with('-') || KNOWN.contains(&first) {
         return args;

@@ -4,6 +4,7 @@
 
 mod args;
 mod batch;
+mod diff;
 mod explain;
 mod generate;
 mod output;
@@ -117,6 +118,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Analyze(a) => analyze(a),
         Command::Batch(b) => batch::run(b),
         Command::Timeline(t) => timeline::run(t),
+        Command::Diff(d) => diff::run(d),
         Command::Explain(e) => explain::run(&e),
         Command::Rules(r) => rules::run(r),
         Command::Completions(c) => generate::completions(c.shell),
