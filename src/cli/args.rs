@@ -143,18 +143,41 @@ pub enum ReportFormat {
 /// `batch`.
 #[derive(Debug, clap::Args)]
 pub struct BatchArgs {
-    /// Bundles, or directories whose files (one level deep) are bundles.
-    #[arg(required = true)]
+    /// Bundles (files, or extracted bundle folders), or directories searched recursively for them.
     pub inputs: Vec<PathBuf>,
+    /// Also read inputs from this file: one path per line, `#` comments and blank lines ignored, relative
+    /// paths relative to the file's folder.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Also read inputs from standard input: one JSON object per line, `{"bundle": "<path>", "id": "<id>"}`
+    /// (`id` optional).
+    #[arg(long)]
+    pub stdin_jsonl: bool,
     /// Write the JSON lines here instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Also write each bundle's full JSON report into this directory (`<bundle file name>.json`).
-    #[arg(long, value_name = "DIR")]
-    pub reports: Option<PathBuf>,
+    /// Also write each bundle's full JSON report into this directory, as `<bundle sha256>.json`.
+    #[arg(long, value_name = "DIR", alias = "reports")]
+    pub out_dir: Option<PathBuf>,
+    /// With `--out-dir`: a bundle whose report is already there is not analysed again; its line is read
+    /// from the stored report.
+    #[arg(long, requires = "out_dir")]
+    pub skip_existing: bool,
     /// Bundles analysed at once (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Wall time one bundle may take, in seconds; a bundle over it gets an error line.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+    /// Also write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Keep only the inputs of this shard (default: `JOB_COMPLETION_INDEX` when `--shard-count` is given).
+    #[arg(long, value_name = "I")]
+    pub shard_index: Option<u64>,
+    /// Split the inputs into this many shards by a stable hash of their id (else their path).
+    #[arg(long, value_name = "N")]
+    pub shard_count: Option<u64>,
     /// Engine options.
     #[command(flatten)]
     pub engine: EngineArgs,
