@@ -173,7 +173,7 @@ fn the_agents_telemetry_mirror_of_a_failure_counts_once() {
     );
     let got = alarms(&text);
     let summary = &got["wireserver-unreachable"].1;
-    assert!(summary.starts_with("5 failed call(s)"), "{summary}");
+    assert!(summary.starts_with("5 failed calls"), "{summary}");
 }
 
 #[test]

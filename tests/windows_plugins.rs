@@ -41,7 +41,7 @@ fn a_failing_custom_script_plugin_log_raises_extension_failed() {
     // Severity orders most severe first: warning or worse.
     assert!(f.severity <= Severity::Warning, "{:?}", f.severity);
     assert_eq!(f.severity, Severity::Error);
-    assert_eq!(f.summary, "Extension(s) in error: Microsoft.Compute.CustomScriptExtension 1.10.15.");
+    assert_eq!(f.summary, "Extension in error: Microsoft.Compute.CustomScriptExtension 1.10.15.");
     let shown: Vec<_> =
         f.evidence.iter().map(|e| (e.path.as_str(), e.line, e.timestamp.map(|t| t.to_string()))).collect();
     assert_eq!(shown, vec![(path.as_str(), Some(2), Some("2024-10-23T09:13:02.000000Z".to_string()))]);

@@ -85,9 +85,28 @@ pub struct AnalyzeArgs {
     /// keys, …) by stable placeholders, for attaching the output to a ticket.
     #[arg(long)]
     pub redact: bool,
+    /// Colour the table by severity and outcome: `auto` when standard output is a terminal and `NO_COLOR`
+    /// is not set, `always` even when piped, `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorMode::Auto)]
+    pub color: ColorMode,
+    /// Nothing on standard error but errors (no progress bar, no warning), and the table cut to the
+    /// verdict, the backup runs and the finding ids.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Engine options.
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+/// When the table is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorMode {
+    /// On a terminal, unless `NO_COLOR` is set to something.
+    Auto,
+    /// Always, even when the output is piped or a file.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// A time on the command line: RFC 3339, or a date and time (minutes or seconds) read as UTC.

@@ -24,7 +24,9 @@ use anyhow::{Context as _, Result};
 use clap::Parser;
 use snaptriage::intake::Limits;
 use snaptriage::progress::Progress;
-use snaptriage::report::{render_html, render_json, render_markdown, render_table, Report};
+use snaptriage::report::{
+    render_html, render_json, render_markdown, render_table_styled, Report, TableStyle,
+};
 use snaptriage::runs::job::{self, JobQuery};
 use snaptriage::timeline::parse_zone;
 use snaptriage::{analyze_path, Analysis, Options};
@@ -145,7 +147,8 @@ pub(crate) fn options(engine: &EngineArgs, keep_timeline: bool) -> Result<Option
 
 fn analyze(a: AnalyzeArgs) -> Result<u8> {
     let opts = options(&a.engine, false)?;
-    let mut analysis = analyse_showing_progress(&a.bundle, opts, a.engine.progress)?;
+    let progress = if a.quiet { ProgressMode::Never } else { a.engine.progress };
+    let mut analysis = analyse_showing_progress(&a.bundle, opts, progress)?;
     if a.job_error.is_some() || a.job_time.is_some() {
         let query = JobQuery { error_code: a.job_error.clone(), time: a.job_time };
         analysis.report.job = Some(job::focus(&query, &analysis.report.runs, &analysis.report.findings));
@@ -160,7 +163,13 @@ fn analyze(a: AnalyzeArgs) -> Result<u8> {
         .or_else(|| a.output.as_deref().and_then(format_for_file))
         .unwrap_or(if to_terminal { ReportFormat::Table } else { ReportFormat::Json });
     let text = match format {
-        ReportFormat::Table => render_table(report, output::terminal_width()),
+        ReportFormat::Table => {
+            let color = output::use_color(a.color, to_terminal, std::env::var_os("NO_COLOR").as_deref());
+            render_table_styled(
+                report,
+                &TableStyle { width: output::terminal_width(), color, brief: a.quiet },
+            )
+        }
         ReportFormat::Json => render_json(report),
         ReportFormat::Markdown => render_markdown(report),
         ReportFormat::Html => render_html(report),
@@ -168,7 +177,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8> {
     let mut out = Output::open(a.output.as_deref())?;
     out.write(text.as_bytes())?;
     out.finish()?;
-    if let Some(warning) = cut_off_warning(report) {
+    if let Some(warning) = cut_off_warning(report).filter(|_| !a.quiet) {
         eprintln!("{warning}");
     }
     Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_CLEAN })

@@ -2,11 +2,14 @@
 //! (no `print!` anywhere else). A reader that goes away (`| head`, `| true`) is not a failure: a write that
 //! meets a closed pipe becomes [`Closed`], which `cli::main` turns into a quiet exit 0.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufWriter, ErrorKind, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+
+use super::args::ColorMode;
 
 /// The reader of standard output went away; nothing is wrong, there is just nobody left to write to.
 #[derive(Debug, thiserror::Error)]
@@ -86,14 +89,59 @@ pub fn is_closed(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Terminal width from `COLUMNS`, else 120.
+/// Width the table is laid out for when nothing tells the terminal's.
+const DEFAULT_WIDTH: u16 = 100;
+
+/// The terminal's width: that of standard output, else of standard error (output piped to a pager from
+/// a terminal), else `COLUMNS`, else 100.
 pub fn terminal_width() -> u16 {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w: &u16| *w >= 60).unwrap_or(120)
+    use terminal_size::{terminal_size_of, Width};
+    let measured = terminal_size_of(std::io::stdout()).or_else(|| terminal_size_of(std::io::stderr()));
+    if let Some((Width(w), _)) = measured.filter(|(Width(w), _)| *w > 0) {
+        return w;
+    }
+    columns(std::env::var("COLUMNS").ok().as_deref())
+}
+
+/// The width `COLUMNS` gives, else the default.
+fn columns(value: Option<&str>) -> u16 {
+    value.and_then(|c| c.trim().parse().ok()).filter(|w: &u16| *w > 0).unwrap_or(DEFAULT_WIDTH)
+}
+
+/// Whether the table is coloured: `always` and `never` say so; `auto` colours output to a terminal
+/// unless `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
+pub fn use_color(mode: ColorMode, to_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    match mode {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => to_terminal && no_color.is_none_or(OsStr::is_empty),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_follows_the_mode_the_terminal_and_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(use_color(ColorMode::Auto, true, None));
+        assert!(use_color(ColorMode::Auto, true, empty));
+        assert!(!use_color(ColorMode::Auto, true, set));
+        assert!(!use_color(ColorMode::Auto, false, None));
+        assert!(use_color(ColorMode::Always, false, set));
+        assert!(!use_color(ColorMode::Never, true, None));
+    }
+
+    #[test]
+    fn columns_falls_back_to_the_default() {
+        assert_eq!(columns(Some("132")), 132);
+        assert_eq!(columns(Some(" 80 ")), 80);
+        assert_eq!(columns(Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(columns(Some("0")), DEFAULT_WIDTH);
+        assert_eq!(columns(None), DEFAULT_WIDTH);
+    }
 
     #[test]
     fn a_broken_pipe_is_closed_and_other_errors_keep_their_context() {

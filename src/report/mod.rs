@@ -5,12 +5,13 @@ mod html;
 mod json;
 mod markdown;
 mod table;
+pub mod words;
 
 pub use coverage::{Coverage, FamilyCoverage, LostMember, MemberCounts};
 pub use html::render_html;
 pub use json::render_json;
 pub use markdown::render_markdown;
-pub use table::render_table;
+pub use table::{render_table, render_table_styled, TableStyle};
 
 use std::collections::BTreeMap;
 

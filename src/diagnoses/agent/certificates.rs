@@ -7,6 +7,7 @@ use crate::diagnoses::{
 };
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::count;
 use crate::timeline::human_duration;
 
 /// `agent-certificates-failing`.
@@ -44,10 +45,14 @@ impl Diagnosis for CertificatesFailing {
         }
         let lasting = covered_span(&failures);
         let summary = format!(
-            "The agent failed to set up its certificates {} time(s){}: without them it cannot decrypt extension \
+            "The agent failed to set up its certificates {}{}: without them it cannot decrypt extension \
              settings or talk securely to the WireServer.",
-            failures.len(),
-            if lasting > Duration::zero() { format!(" over {}", human_duration(lasting)) } else { String::new() }
+            count(failures.len(), "time"),
+            if lasting > Duration::zero() {
+                format!(" over {}", human_duration(lasting))
+            } else {
+                String::new()
+            }
         );
         let (severity, confidence) = if failures.len() >= 2 {
             (Severity::Error, Confidence::Medium)

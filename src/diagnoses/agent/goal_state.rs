@@ -9,6 +9,7 @@ use crate::diagnoses::{
 };
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::count;
 use crate::timeline::human_duration;
 
 /// Goal-state processing failures this many times, or spanning `GOAL_STATE_MINUTES`, are an error.
@@ -112,8 +113,8 @@ impl Diagnosis for GoalStateFailing {
             "The agent failed to get or process its goal state"
         };
         let mut summary = format!(
-            "{what} {} time(s){}",
-            broken.len(),
+            "{what} {}{}",
+            count(broken.len(), "time"),
             if lasting > Duration::zero() {
                 format!(" over {}", human_duration(lasting))
             } else {
@@ -202,10 +203,14 @@ impl Diagnosis for ProtocolNotReady {
             || lasting >= Duration::minutes(GOAL_STATE_MINUTES)
             || counter >= GOAL_STATE_REPEATS as u64;
         let mut summary = format!(
-            "The agent retried protocol detection {} time(s){} and never obtained the WireServer endpoint or a \
+            "The agent retried protocol detection {}{} and never obtained the WireServer endpoint or a \
              goal state afterwards",
-            retries.len(),
-            if lasting > Duration::zero() { format!(" over {}", human_duration(lasting)) } else { String::new() }
+            count(retries.len(), "time"),
+            if lasting > Duration::zero() {
+                format!(" over {}", human_duration(lasting))
+            } else {
+                String::new()
+            }
         );
         if counter > 0 {
             summary.push_str(&format!(" (its retry counter reached {counter})"));

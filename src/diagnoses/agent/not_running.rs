@@ -7,7 +7,8 @@ use crate::diagnoses::{
 };
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Evidence, Severity, Timestamp};
-use crate::timeline::{human_duration, rfc3339};
+use crate::report::words::count;
+use crate::timeline::human_duration;
 
 /// Crash signals closer than this belong to one crash episode.
 const EPISODE_GAP_MINUTES: i64 = 5;
@@ -98,7 +99,7 @@ impl Diagnosis for AgentNotRunning {
                 .filter(|d| d.num_minutes() > 0)
                 .map(|d| format!(" over {}", human_duration(d)))
                 .unwrap_or_default();
-            parts.push(format!("the agent {what}: {} failure line(s){over}", crashes.len()));
+            parts.push(format!("the agent {what}: {}{over}", count(crashes.len(), "failure line")));
         }
         if let Some((ev, hours)) = &silence {
             let name = ev.path.rsplit(['/', '\\']).next().unwrap_or("the agent log").to_string();
@@ -173,7 +174,11 @@ fn silence(cx: &Context<'_>) -> Option<(Evidence, i64)> {
         line: (line > 0).then_some(line),
         record_id: None,
         timestamp: Some(Timestamp(last)),
-        text: format!("last agent record, {} before {}: {text}", human_duration(gap), rfc3339(end)),
+        text: format!(
+            "last agent record, {} before {}: {text}",
+            human_duration(gap),
+            crate::model::human_time(end)
+        ),
     };
     Some((evidence, gap.num_hours()))
 }

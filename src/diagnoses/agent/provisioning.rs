@@ -5,6 +5,7 @@ use crate::diagnoses::{
 };
 use crate::intake::ArtifactKind;
 use crate::model::Confidence;
+use crate::report::words::count;
 
 /// `vm-provisioning-failed`.
 pub struct ProvisioningFailed;
@@ -38,9 +39,9 @@ impl Diagnosis for ProvisioningFailed {
             return None;
         }
         let summary = format!(
-            "Provisioning the VM failed ({} time(s)) and never finished afterwards: the VM is left in a failed \
+            "Provisioning the VM failed ({}) and never finished afterwards: the VM is left in a failed \
              provisioning state.",
-            failures.len()
+            count(failures.len(), "time")
         );
         Some(Draft {
             severity: None,

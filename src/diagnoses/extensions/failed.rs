@@ -10,6 +10,7 @@ use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Signal};
 use crate::facts::{is_backup_extension, ExtensionStatusFact};
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::plural;
 
 /// `extension-failed`.
 pub struct ExtensionFailed;
@@ -85,10 +86,18 @@ impl Diagnosis for ExtensionFailed {
         let (severity, summary) = if unresolved.is_empty() {
             (
                 Severity::Warning,
-                format!("Extension(s) failed earlier and have since succeeded: {}.", resolved.join(", ")),
+                format!(
+                    "{} failed earlier and {} since succeeded: {}.",
+                    if resolved.len() == 1 { "An extension" } else { "Extensions" },
+                    if resolved.len() == 1 { "has" } else { "have" },
+                    resolved.join(", ")
+                ),
             )
         } else {
-            (Severity::Error, format!("Extension(s) in error: {}.", unresolved.join(", ")))
+            (
+                Severity::Error,
+                format!("{} in error: {}.", plural(unresolved.len(), "Extension"), unresolved.join(", ")),
+            )
         };
         let confidence = if failing_status.is_empty() { Confidence::Medium } else { Confidence::High };
         Some(Draft { severity: Some(severity), confidence, summary, evidence, error_codes: None })

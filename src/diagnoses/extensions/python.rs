@@ -6,6 +6,7 @@ use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Input, Signal};
 use crate::facts::is_backup_extension;
 use crate::intake::ArtifactKind;
 use crate::model::Confidence;
+use crate::report::words::count;
 
 /// `python-unsupported`.
 pub struct PythonUnsupported;
@@ -47,7 +48,7 @@ impl Diagnosis for PythonUnsupported {
         let evidence = evidence_of(unusable.iter().chain(&imports).chain(&exits).copied());
         let mut parts = Vec::new();
         if !unusable.is_empty() {
-            parts.push(format!("no usable Python found ({} time(s))", unusable.len()));
+            parts.push(format!("no usable Python found ({})", count(unusable.len(), "time")));
         }
         let modules: Vec<&str> = imports.iter().filter_map(|s| s.capture("module")).collect();
         if !imports.is_empty() {

@@ -6,6 +6,7 @@ use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Input, Signal};
 use crate::facts::ExtensionStatusFact;
 use crate::intake::ArtifactKind;
 use crate::model::Confidence;
+use crate::report::words::count;
 
 /// `extension-settings-undecryptable`.
 pub struct SettingsUndecryptable;
@@ -61,15 +62,15 @@ impl Diagnosis for SettingsUndecryptable {
         let extension_side = !(direct.is_empty() && coded.is_empty() && statuses.is_empty());
         let mut summary = if !extension_side {
             format!(
-                "The agent could not decrypt the certificates of its goal state ({} time(s)), so no extension can \
+                "The agent could not decrypt the certificates of its goal state ({}), so no extension can \
                  read its protected settings",
-                agent_side.len()
+                count(agent_side.len(), "time")
             )
         } else {
             format!(
-                "The backup extension could not decrypt its protected settings ({} log line(s), {} status file(s))",
-                direct.len() + coded.len(),
-                statuses.len()
+                "The backup extension could not decrypt its protected settings ({}, {})",
+                count(direct.len() + coded.len(), "log line"),
+                count(statuses.len(), "status file")
             )
         };
         if extension_side && !agent_side.is_empty() {

@@ -7,6 +7,7 @@ use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Input, Signal};
 use crate::facts::{is_backup_extension, HandlerOrigin};
 use crate::intake::ArtifactKind;
 use crate::model::Confidence;
+use crate::report::words::{count, plural};
 
 /// True when a line names an uninstall or disable *command* of a handler (`handle.sh uninstall`, `Disable
 /// extension`), not merely the word "disabled" ("extension processing is disabled").
@@ -97,9 +98,10 @@ impl Diagnosis for StuckDeleting {
         }));
         let summary = format!(
             "The backup extension is being removed and the removal does not complete: {} failed uninstall/disable \
-             operation(s), {} handler-directory removal(s){}.",
+             {}, {}{}.",
             removal_failures.len(),
-            removals.len(),
+            plural(removal_failures.len(), "operation"),
+            count(removals.len(), "handler-directory removal"),
             if goal_uninstall.is_empty() { "" } else { ", goal state asks for uninstall" }
         );
         let confidence = if removal_failures.is_empty() { Confidence::Medium } else { Confidence::High };

@@ -19,7 +19,7 @@ fn no_usable_python_for_the_backup_extension() {
         .signal("python.unusable", &at("10:00"), SHELL_LOG, 2, "python version unknown")
         .run(&PythonUnsupported)
         .unwrap();
-    assert!(draft.summary.contains("no usable Python found (1 time(s))"), "{}", draft.summary);
+    assert!(draft.summary.contains("no usable Python found (1 time)"), "{}", draft.summary);
     assert_eq!(evidence_texts(&draft), ["python version unknown"]);
     let import = Case::new()
         .signal("python.import-error", &at("10:00"), EXT_LOG, 2, "ImportError: No module named crypt")
@@ -47,7 +47,7 @@ fn another_extension_in_error_until_it_succeeds_again() {
     };
     let draft = failing().run(&ExtensionFailed).unwrap();
     assert_eq!((draft.severity, draft.confidence), (Some(Severity::Error), Confidence::Medium));
-    assert_eq!(draft.summary, "Extension(s) in error: Microsoft.Azure.Monitor.AzureMonitorLinuxAgent.");
+    assert_eq!(draft.summary, "Extension in error: Microsoft.Azure.Monitor.AzureMonitorLinuxAgent.");
     let backup =
         Case::new().signal("ext.failure", &at("10:00"), LOG, 12, "Enable failed").capture("name", BACKUP);
     assert!(backup.run(&ExtensionFailed).is_none(), "the backup extension's failures are its own findings");

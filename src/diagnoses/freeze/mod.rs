@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::facts::ExtensionStatusFact;
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::count;
 
 /// A log that ends this soon after a freeze started, with no thaw, hung while frozen.
 const HANG_TAIL_MINUTES: i64 = 5;
@@ -102,7 +103,7 @@ impl Diagnosis for FsFreezeFailed {
             m.dedup();
             parts.push(format!("freeze/thaw failed on {}", m.join(", ")));
         } else if !failures.is_empty() {
-            parts.push(format!("{} freeze failure or time-out line(s)", failures.len()));
+            parts.push(count(failures.len(), "freeze failure or time-out line"));
         }
         if !lock_gave_up.is_empty() {
             parts.push("another process held the freeze lock".into());
@@ -120,7 +121,7 @@ impl Diagnosis for FsFreezeFailed {
             parts.push("the extension log ends right after freezing started, with no thaw".into());
         }
         if !kernel.is_empty() {
-            parts.push(format!("{} kernel complaint(s) around the freeze", kernel.len()));
+            parts.push(format!("{} around the freeze", count(kernel.len(), "kernel complaint")));
         }
         let summary = format!("File systems could not be frozen cleanly: {}.", parts.join("; "));
         let (severity, confidence) = if !strong {

@@ -7,6 +7,7 @@ use crate::diagnoses::Input;
 use crate::diagnoses::{covered_span, distinct_events, evidence_of, Context, Diagnosis, Draft, Signal};
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Evidence, Severity};
+use crate::report::words::count;
 
 /// `dhcp-disabled`.
 pub struct DhcpDisabled;
@@ -66,7 +67,8 @@ impl Diagnosis for DhcpDisabled {
         evidence.extend(static_registry.iter().cloned());
         let mut parts = Vec::new();
         if !static_registry.is_empty() {
-            parts.push(format!("{} interface(s) with DHCP off in the registry", static_registry.len()));
+            parts
+                .push(format!("{} with DHCP off in the registry", count(static_registry.len(), "interface")));
         }
         if !static_nics.is_empty() {
             let names: Vec<String> =
@@ -74,7 +76,10 @@ impl Diagnosis for DhcpDisabled {
             parts.push(format!("static addressing configured for {}", names.join(", ")));
         }
         if !failures.is_empty() {
-            parts.push(format!("{} DHCP / endpoint-discovery failure(s) in the agent log", failures.len()));
+            parts.push(format!(
+                "{} in the agent log",
+                count(failures.len(), "DHCP / endpoint-discovery failure")
+            ));
         }
         let has_log_signs = !failures.is_empty() || !weak.is_empty();
         let confidence =

@@ -7,6 +7,7 @@ use crate::diagnoses::{
 use crate::facts::ExtensionStatusFact;
 use crate::intake::ArtifactKind;
 use crate::model::Confidence;
+use crate::report::words::count;
 
 /// True when a backup-extension status names a storage-path failure (a code the catalog lists for
 /// `storage-unreachable`).
@@ -77,9 +78,9 @@ impl Diagnosis for StorageUnreachable {
                 }
             }
         }
-        let mut summary = format!("{} failed storage call(s) from the backup extension", calls.len());
+        let mut summary = format!("{} from the backup extension", count(calls.len(), "failed storage call"));
         if !uploads.is_empty() {
-            summary.push_str(&format!(", {} failed status/log blob upload(s)", uploads.len()));
+            summary.push_str(&format!(", {}", count(uploads.len(), "failed status/log blob upload")));
         }
         if !codes.is_empty() {
             let named: Vec<String> = codes.iter().map(|c| describe_ext_code(c)).collect();

@@ -1,6 +1,7 @@
 //! `wireserver-unreachable`: calls to 168.63.129.16 failing at the network level.
 
 use crate::catalog::Catalog;
+use crate::report::words::count;
 use chrono::Duration;
 
 use super::{
@@ -136,7 +137,7 @@ impl Diagnosis for WireServerUnreachable {
             } else {
                 seen_briefly(lasting)
             };
-            format!("{} failed call(s) to the WireServer/HostGAPlugin {seen}{how}", failures.len())
+            format!("{} to the WireServer/HostGAPlugin {seen}{how}", count(failures.len(), "failed call"))
         };
         if counter >= UNAMBIGUOUS_ATTEMPTS {
             summary.push_str(&format!("; the agent's own counter reached {counter} attempts"));
@@ -191,15 +192,11 @@ fn never_routed(cx: &Context<'_>) -> Option<Draft> {
     let lasting = covered_span(&failures);
     let sustained = failures.len() >= SUSTAINED_MIN_COUNT || lasting >= Duration::minutes(SUSTAINED_MINUTES);
     let summary = format!(
-        "The agent never obtained a route or endpoint for 168.63.129.16: {} DHCP / route failure(s) {} and none \
+        "The agent never obtained a route or endpoint for 168.63.129.16: {} {} and none \
          resolved, so no call to the WireServer could be made; cause: the guest gets no DHCP answer or route \
          (see dhcp-disabled).",
-        failures.len(),
-        if sustained {
-            format!("over {}", human_duration(lasting))
-        } else {
-            seen_briefly(lasting)
-        }
+        count(failures.len(), "DHCP / route failure"),
+        if sustained { format!("over {}", human_duration(lasting)) } else { seen_briefly(lasting) }
     );
     let (severity, confidence) =
         if sustained { (None, Confidence::Medium) } else { (Some(Severity::Warning), Confidence::Low) };

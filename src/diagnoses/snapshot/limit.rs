@@ -6,6 +6,7 @@ use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Signal};
 use crate::facts::ExtensionStatusFact;
 use crate::intake::ArtifactKind;
 use crate::model::Confidence;
+use crate::report::words::count;
 
 /// `snapshot-limit-reached`.
 pub struct SnapshotLimitReached;
@@ -40,9 +41,9 @@ impl Diagnosis for SnapshotLimitReached {
         evidence.extend(statuses.iter().map(|s| s.evidence()));
         let summary = format!(
             "Azure Storage refused the backup's snapshot: a disk blob already has the maximum number of snapshots \
-             ({} log line(s), {} status file(s)).",
-            direct.len() + coded.len(),
-            statuses.len()
+             ({}, {}).",
+            count(direct.len() + coded.len(), "log line"),
+            count(statuses.len(), "status file")
         );
         Some(Draft { severity: None, confidence: Confidence::High, summary, evidence, error_codes: None })
     }

@@ -5,6 +5,7 @@ use chrono::Duration;
 use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Input, Signal};
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::count;
 use crate::timeline::human_duration;
 
 /// The platform gives a snapshot task this long; a new run within it while one is open overlaps.
@@ -47,12 +48,12 @@ impl Diagnosis for BackupOverlap {
         if let Some((first, second)) = overlaps.first() {
             let gap = second.time.zip(first.time).map(|(b, a)| human_duration(b - a)).unwrap_or_default();
             parts.push(format!(
-                "a new run started {gap} after an unfinished one ({} overlap(s))",
-                overlaps.len()
+                "a new run started {gap} after an unfinished one ({})",
+                count(overlaps.len(), "overlap")
             ));
         }
         if !repeated.is_empty() {
-            parts.push(format!("the same task was delivered again {} time(s)", repeated.len()));
+            parts.push(format!("the same task was delivered again {}", count(repeated.len(), "time")));
         }
         let (severity, confidence) = if !overlaps.is_empty() {
             (None, Confidence::High)

@@ -19,7 +19,7 @@ fn a_run_starting_while_another_is_open_overlaps() {
     let draft = run_start(run_start(Case::new(), "10:00", 1), "10:30", 2).run(&BackupOverlap).unwrap();
     assert_eq!((draft.severity, draft.confidence), (None, Confidence::High));
     assert!(
-        draft.summary.contains("a new run started 30m after an unfinished one (1 overlap(s))"),
+        draft.summary.contains("a new run started 30m after an unfinished one (1 overlap)"),
         "{}",
         draft.summary
     );

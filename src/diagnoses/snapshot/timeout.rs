@@ -9,7 +9,8 @@ use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Signal};
 use crate::facts::{is_backup_extension, ExtensionStatusFact};
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Evidence};
-use crate::timeline::{human_duration, rfc3339};
+use crate::report::words::count;
+use crate::timeline::human_duration;
 
 /// A run not finished this long after it started (or after its last status) has timed out.
 const STUCK_HOURS: i64 = 2;
@@ -69,7 +70,8 @@ impl Diagnosis for SnapshotTimeout {
             parts.push("the extension hit the platform's deadline for the task".to_string());
         }
         if !killed.is_empty() {
-            parts.push(format!("the agent timed out the extension's command {} time(s)", killed.len()));
+            parts
+                .push(format!("the agent timed out the extension's command {}", count(killed.len(), "time")));
         }
         if !stuck.is_empty() {
             parts.push("the extension never reached a terminal state".to_string());
@@ -105,5 +107,5 @@ fn stuck_transitioning(cx: &Context<'_>) -> Option<(Vec<Evidence>, String)> {
     }
     let mut evidence = vec![latest.evidence()];
     evidence.extend(last_step.map(Signal::evidence));
-    Some((evidence, format!("{} (until {})", human_duration(waited), rfc3339(reference))))
+    Some((evidence, format!("{} (until {})", human_duration(waited), crate::model::human_time(reference))))
 }

@@ -7,6 +7,7 @@ use crate::diagnoses::Input;
 use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Signal};
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::count;
 use crate::timeline::human_duration;
 
 /// A crash this long (or less) before a snapshot failure explains it.
@@ -50,9 +51,9 @@ impl Diagnosis for VmSnapshotCrash {
         if let Some(first) = tied.first() {
             let (t, f) = (first.time?, failure_near(&failures, first.time?, window, Duration::zero())?);
             let summary = format!(
-                "IaaSBcdrExtension.exe crashed {} time(s); the crash at {} came {} before the snapshot failed.",
-                crash_count,
-                crate::timeline::rfc3339(t),
+                "IaaSBcdrExtension.exe crashed {}; the crash at {} came {} before the snapshot failed.",
+                count(crash_count, "time"),
+                crate::model::human_time(t),
                 human_duration(f - t)
             );
             return Some(Draft {
@@ -64,8 +65,8 @@ impl Diagnosis for VmSnapshotCrash {
             });
         }
         let summary = format!(
-            "IaaSBcdrExtension.exe crashed {} time(s), with no snapshot failure within 30 min after.",
-            crash_count
+            "IaaSBcdrExtension.exe crashed {}, with no snapshot failure within 30 min after.",
+            count(crash_count, "time")
         );
         Some(Draft {
             severity: Some(Severity::Warning),

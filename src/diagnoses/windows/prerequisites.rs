@@ -3,6 +3,7 @@
 use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Input, Signal};
 use crate::intake::ArtifactKind;
 use crate::model::Confidence;
+use crate::report::words::count;
 
 /// `vcredist-install-failed`.
 pub struct VcRedistInstallFailed;
@@ -34,7 +35,7 @@ impl Diagnosis for VcRedistInstallFailed {
         if hits.is_empty() {
             return None;
         }
-        let summary = format!("Installing the Visual C++ runtime failed {} time(s).", hits.len());
+        let summary = format!("Installing the Visual C++ runtime failed {}.", count(hits.len(), "time"));
         Some(Draft {
             severity: None,
             confidence: Confidence::High,
@@ -82,9 +83,9 @@ impl Diagnosis for DotnetMissing {
         let mut evidence = evidence_of(said.iter().chain(&msi).copied());
         evidence.extend(registry);
         let summary = format!(
-            "The guest agent lacks .NET Framework 4.5 or later ({} agent line(s), {} failed .NET install(s)).",
-            said.len(),
-            msi.len()
+            "The guest agent lacks .NET Framework 4.5 or later ({}, {}).",
+            count(said.len(), "agent line"),
+            count(msi.len(), "failed .NET install")
         );
         Some(Draft { severity: None, confidence: Confidence::High, summary, evidence, error_codes: None })
     }

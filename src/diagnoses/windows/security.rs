@@ -6,6 +6,7 @@ use crate::diagnoses::Input;
 use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Signal};
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::count;
 
 /// `antivirus-interference`.
 pub struct AntivirusInterference;
@@ -98,7 +99,8 @@ impl Diagnosis for AppControlBlock {
         } else {
             (Severity::Warning, Confidence::Medium, "audited (would block)")
         };
-        let summary = format!("Application control {verb} IaaSBcdrExtension.exe {} time(s).", hits.len());
+        let summary =
+            format!("Application control {verb} IaaSBcdrExtension.exe {}.", count(hits.len(), "time"));
         Some(Draft { severity: Some(severity), confidence, summary, evidence, error_codes: None })
     }
 }

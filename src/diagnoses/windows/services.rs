@@ -8,6 +8,7 @@ use crate::diagnoses::Input;
 use crate::diagnoses::{evidence_of, Context, Diagnosis, Draft, Signal};
 use crate::intake::ArtifactKind;
 use crate::model::{Confidence, Severity};
+use crate::report::words::count;
 
 /// Service errors this close (either side) to a backup failure are tied to it.
 const SERVICE_WINDOW_MINUTES: i64 = 60;
@@ -60,13 +61,13 @@ fn service_family(
     };
     let summary = if tied.is_empty() {
         format!(
-            "{what}: {} event(s), none within 60 min of a snapshot failure.",
-            untied.len() + usize::from(had_extra)
+            "{what}: {}, none within 60 min of a snapshot failure.",
+            count(untied.len() + usize::from(had_extra), "event")
         )
     } else {
         format!(
-            "{what}: {} event(s) within 60 min of snapshot failures ({} more at other times).",
-            tied.len(),
+            "{what}: {} within 60 min of snapshot failures ({} more at other times).",
+            count(tied.len(), "event"),
             untied.len()
         )
     };
@@ -159,7 +160,7 @@ impl Diagnosis for BitlockerLocked {
             return None;
         }
         let summary =
-            format!("A volume locked by BitLocker stopped the shadow copy ({} event(s)).", hits.len());
+            format!("A volume locked by BitLocker stopped the shadow copy ({}).", count(hits.len(), "event"));
         Some(Draft {
             severity: None,
             confidence: Confidence::High,
