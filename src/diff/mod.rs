@@ -523,8 +523,8 @@ fn verdict(old: &Report, new: &Report, findings: &FindingChanges, runs: &RunChan
     say(
         VerdictKind::Changed,
         format!(
-            "{} finding(s) resolved and {} new, none of severity error or worse",
-            findings.resolved.len(),
+            "{} resolved and {} new, none of severity error or worse",
+            crate::report::words::count(findings.resolved.len(), "finding"),
             findings.new.len()
         ),
     )

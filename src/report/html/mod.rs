@@ -66,8 +66,8 @@ fn header(report: &Report, out: &mut String) {
     if let Some(c) = &b.collected_at {
         let _ = write!(out, " · collected {}", c.human());
     }
-    if let Some(z) = &report.facts.time_zone {
-        let _ = write!(out, " · local clock {}", esc(z));
+    if let Some(z) = crate::report::words::local_clock(&report.facts) {
+        let _ = write!(out, " · clock: {}", esc(&z));
     }
     out.push_str("</p></header>");
 }
@@ -146,7 +146,7 @@ fn severity_counts(findings: &[Finding]) -> String {
             parts.push(format!("{n} {}", sev.as_str()));
         }
     }
-    format!("{} finding(s): {}.", findings.len(), parts.join(", "))
+    format!("{}: {}.", crate::report::words::count(findings.len(), "finding"), parts.join(", "))
 }
 
 fn job(report: &Report, out: &mut String) {
