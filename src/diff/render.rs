@@ -1,6 +1,7 @@
 //! A diff as a plain-text table, JSON, Markdown or HTML. Every rendering has the same parts in the same
 //! order: the two bundles, warnings, the verdict, findings resolved / new / persisting, then the runs.
 
+use crate::report::html::escape::esc;
 use std::fmt::Write;
 
 use super::{FindingState, ReportDiff, RunState, Side};
@@ -177,22 +178,6 @@ pub fn render_markdown(diff: &ReportDiff) -> String {
     let _ = writeln!(out, "- Last run after: {}", cell(&last_run(&diff.runs.last_after)));
     md_runs(&mut out, "Runs only after", &diff.runs.only_new);
     md_runs(&mut out, "Runs only before", &diff.runs.only_old);
-    out
-}
-
-/// HTML text with `&`, `<`, `>` and quotes escaped.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
     out
 }
 

@@ -1,7 +1,7 @@
 //! The report: findings with their evidence, the facts learned, and the inventory — plus its renderings.
 
 mod coverage;
-mod html;
+pub(crate) mod html;
 mod json;
 mod markdown;
 mod table;

@@ -2,7 +2,7 @@
 //! the findings as cards (consequences under their cause), then the facts and the inventory folded away.
 //! Inline CSS and SVG only; every piece of bundle text is escaped.
 
-mod escape;
+pub(crate) mod escape;
 mod svg;
 
 use std::collections::BTreeSet;
