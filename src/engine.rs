@@ -107,7 +107,10 @@ fn signatures_for(extra: &[(String, String)]) -> Result<std::sync::Arc<Signature
     Ok(BUILTIN.get_or_init(|| set).clone())
 }
 
-/// Analyses a bundle at `path` (file or directory).
+/// Analyses a bundle at `path` (a zip, tar, tar.gz, `.gz`, a single log, or a directory): the report, and the
+/// timeline when [`Options`] asks for it. Fails only when the bundle cannot be opened or a signature file is
+/// invalid; damaged members are reported in the inventory and the rest is analysed. See the crate docs for an
+/// example.
 pub fn analyze_path(path: &Path, opts: &Options) -> Result<Analysis, AnalyzeError> {
     let started = Instant::now();
     let signatures = signatures_for(&opts.signature_files)?;

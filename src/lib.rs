@@ -6,6 +6,24 @@
 //! [`diagnoses`] (findings, worded from the [`catalog`]) → [`report`] (with the member [`inventory`]);
 //! [`engine`] runs that flow. [`diff`] compares the reports of two bundles of one VM. [`redact`] replaces identifying values of a report by placeholders.
 //!
+//! Embedding the engine (a queue worker, a service) takes one call; the report is plain data, and
+//! [`report::render_json`] gives the same JSON the command line writes:
+//!
+//! ```
+//! use std::path::Path;
+//! use snaptriage::{analyze_path, Options};
+//!
+//! let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/linux/linux-fsfreeze-failed.tar.gz");
+//! let analysis = analyze_path(&bundle, &Options::default())?;
+//! let report = &analysis.report;
+//! assert_eq!(report.findings[0].id, "fsfreeze-failed");
+//! let failed = report.runs.iter().rev().find(|r| r.outcome.is_failure()).expect("a failed run");
+//! assert_eq!(failed.cause_label(), "fsfreeze-failed");
+//! let json = snaptriage::report::render_json(report);
+//! assert!(json.contains("\"runs\""));
+//! # Ok::<(), snaptriage::AnalyzeError>(())
+//! ```
+//!
 //! The command line is not part of the library: it lives in the `snaptriage` binary (`src/main.rs` and its
 //! `cli` module), built with the default `cli` feature. With `default-features = false` the library builds
 //! without the binary's dependencies (clap, anyhow).
