@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex, RegexBuilder};
 
 use super::placeholders::{Kind, Placeholders};
-use super::rewrite_cow;
+use super::{replace_checked, rewrite_cow};
 
 /// A pattern whose first group is a value of a kind.
 struct Context {
@@ -260,26 +260,17 @@ fn replace_group(caps: &Captures, group: usize, kind: Kind, p: &mut Placeholders
 fn bare_names<'t>(text: Cow<'t, str>, known: &mut KnownNames, p: &mut Placeholders) -> Cow<'t, str> {
     let hosts = known.hosts.clone();
     let Some(re) = known.bare_pattern() else { return text };
-    let mut out = String::new();
-    let mut last = 0;
-    for m in re.find_iter(&text) {
-        let before = text[..m.start()].chars().next_back();
-        let after = text[m.end()..].chars().next();
-        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '<')
-            || after.is_some_and(|c| c.is_ascii_alphanumeric())
-        {
-            continue;
-        }
-        let kind = if hosts.contains(&m.as_str().to_ascii_lowercase()) { Kind::Host } else { Kind::User };
-        out.push_str(&text[last..m.start()]);
-        out.push_str(&p.of(kind, m.as_str()));
-        last = m.end();
-    }
-    if last == 0 {
-        return text;
-    }
-    out.push_str(&text[last..]);
-    Cow::Owned(out)
+    replace_checked(
+        text,
+        re,
+        |_, before, after| {
+            // A name only as a word of its own, not inside another word or a placeholder.
+            !(before.chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '<')
+                || after.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()))
+        },
+        |name| if hosts.contains(&name.to_ascii_lowercase()) { Kind::Host } else { Kind::User },
+        p,
+    )
 }
 
 #[cfg(test)]

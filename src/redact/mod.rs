@@ -104,6 +104,32 @@ fn rewrite<'t>(text: &'t str, re: &Regex, mut f: impl FnMut(&Captures) -> String
     re.replace_all(text, |c: &Captures| f(c))
 }
 
+/// Replaces the matches of `re` that `accept` takes (given the match and the text before and after it) by the
+/// placeholder of the kind `kind_of` gives the match.
+fn replace_checked<'t>(
+    text: Cow<'t, str>,
+    re: &Regex,
+    accept: impl Fn(&str, &str, &str) -> bool,
+    kind_of: impl Fn(&str) -> placeholders::Kind,
+    p: &mut Placeholders,
+) -> Cow<'t, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    for m in re.find_iter(&text) {
+        if !accept(m.as_str(), &text[..m.start()], &text[m.end()..]) {
+            continue;
+        }
+        out.push_str(&text[last..m.start()]);
+        out.push_str(&p.of(kind_of(m.as_str()), m.as_str()));
+        last = m.end();
+    }
+    if last == 0 {
+        return text;
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
 /// [`rewrite`] of text that may already be rewritten.
 fn rewrite_cow<'t>(text: Cow<'t, str>, re: &Regex, f: impl FnMut(&Captures) -> String) -> Cow<'t, str> {
     match text {

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::placeholders::{Kind, Placeholders};
-use super::rewrite_cow;
+use super::{replace_checked, rewrite_cow};
 
 static IPV4: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b").expect("valid regex"));
@@ -40,7 +40,7 @@ pub fn redact<'t>(text: Cow<'t, str>, p: &mut Placeholders) -> Cow<'t, str> {
                 || (rest.next() == Some('.') && rest.next().is_some_and(|c| c.is_ascii_digit()));
             !in_run && candidate.parse::<Ipv4Addr>().is_ok_and(is_private_v4)
         },
-        Kind::Ip,
+        |_| Kind::Ip,
         p,
     );
     replace_checked(
@@ -51,34 +51,9 @@ pub fn redact<'t>(text: Cow<'t, str>, p: &mut Placeholders) -> Cow<'t, str> {
             !after.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && address.parse::<Ipv6Addr>().is_ok_and(is_private_v6)
         },
-        Kind::Ip,
+        |_| Kind::Ip,
         p,
     )
-}
-
-/// Replaces the matches of `re` that `accept` takes (given the text before and after them) by a placeholder.
-fn replace_checked<'t>(
-    text: Cow<'t, str>,
-    re: &Regex,
-    accept: impl Fn(&str, &str, &str) -> bool,
-    kind: Kind,
-    p: &mut Placeholders,
-) -> Cow<'t, str> {
-    let mut out = String::new();
-    let mut last = 0;
-    for m in re.find_iter(&text) {
-        if !accept(m.as_str(), &text[..m.start()], &text[m.end()..]) {
-            continue;
-        }
-        out.push_str(&text[last..m.start()]);
-        out.push_str(&p.of(kind, m.as_str()));
-        last = m.end();
-    }
-    if last == 0 {
-        return text;
-    }
-    out.push_str(&text[last..]);
-    Cow::Owned(out)
 }
 
 /// Private ranges whose addresses identify a network: 10/8, 172.16/12, 192.168/16, shared 100.64/10.
