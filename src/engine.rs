@@ -1,6 +1,6 @@
 //! The pipeline: intake → parse (parallel) → timeline → facts → signals → diagnoses → report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -105,6 +105,55 @@ fn signatures_for(extra: &[(String, String)]) -> Result<std::sync::Arc<Signature
     }
     let set = std::sync::Arc::new(signature_set(extra)?);
     Ok(BUILTIN.get_or_init(|| set).clone())
+}
+
+/// What [`analyze`] reads: a bundle on disk, or one held in memory with the name to report it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A zip, tar, tar.gz, `.gz`, single log or extracted bundle folder on disk, read by offset.
+    Path(PathBuf),
+    /// A bundle's bytes (an upload, a queue message), named for the report and the inventory.
+    Bytes {
+        /// The name the report gives the bundle.
+        name: String,
+        /// The bundle.
+        bytes: Vec<u8>,
+    },
+}
+
+impl From<&Path> for Source {
+    fn from(path: &Path) -> Source {
+        Source::Path(path.to_path_buf())
+    }
+}
+
+impl From<PathBuf> for Source {
+    fn from(path: PathBuf) -> Source {
+        Source::Path(path)
+    }
+}
+
+impl From<&PathBuf> for Source {
+    fn from(path: &PathBuf) -> Source {
+        Source::Path(path.clone())
+    }
+}
+
+/// Analyses a bundle with the default [`Options`] and returns its report: the whole engine in one call, for
+/// a queue worker or a service. Fails only when the bundle cannot be opened; damaged members are reported in
+/// the report's inventory and the rest is analysed. See the crate docs for an example; [`analyze_with`]
+/// takes options.
+pub fn analyze(source: impl Into<Source>) -> Result<Report, AnalyzeError> {
+    analyze_with(source, &Options::default())
+}
+
+/// [`analyze`] with options (limits, extra signatures, a time zone).
+pub fn analyze_with(source: impl Into<Source>, opts: &Options) -> Result<Report, AnalyzeError> {
+    let analysis = match source.into() {
+        Source::Path(path) => analyze_path(&path, opts)?,
+        Source::Bytes { name, bytes } => analyze_bytes(&name, bytes, opts)?,
+    };
+    Ok(analysis.report)
 }
 
 /// Analyses a bundle at `path` (a zip, tar, tar.gz, `.gz`, a single log, or a directory): the report, and the

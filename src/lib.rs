@@ -1,6 +1,8 @@
 //! snaptriage: finds why Azure Backup of a VM fails, from the VM's guest support bundle.
 //!
-//! This crate is the engine: [`analyze_path`] and [`analyze_bytes`] turn a bundle into an [`Analysis`]. Data
+//! This crate is the engine: [`analyze`] turns a bundle ([`Source`]: a path, or bytes with a name) into a
+//! [`Report`](report::Report); [`analyze_path`] and [`analyze_bytes`] take [`Options`] and also return the
+//! timeline, as an [`Analysis`]. Data
 //! flows through the modules in order: [`intake`] (open the bundle, classify members with the [`artifacts`] registry) → [`ingest`] (parse
 //! members in parallel, tag records with [`signals`], gather [`facts`]) → [`timeline`] (one UTC clock) →
 //! [`diagnoses`] (findings, worded from the [`catalog`]) → [`report`] (with the member [`inventory`]);
@@ -11,16 +13,23 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use snaptriage::{analyze_path, Options};
+//! use snaptriage::{analyze, Source};
 //!
 //! let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/linux/linux-fsfreeze-failed.tar.gz");
-//! let analysis = analyze_path(&bundle, &Options::default())?;
-//! let report = &analysis.report;
+//! let report = analyze(&bundle)?;
 //! assert_eq!(report.findings[0].id, "fsfreeze-failed");
 //! let failed = report.runs.iter().rev().find(|r| r.outcome.is_failure()).expect("a failed run");
 //! assert_eq!(failed.cause_label(), "fsfreeze-failed");
-//! let json = snaptriage::report::render_json(report);
+//! let json = snaptriage::report::render_json(&report);
 //! assert!(json.contains("\"runs\""));
+//!
+//! // The same bundle received as bytes (an upload) gives the same findings.
+//! let bytes = std::fs::read(&bundle).expect("the sample");
+//! let uploaded = analyze(Source::Bytes { name: "upload.tar.gz".into(), bytes })?;
+//! assert_eq!(uploaded.findings.len(), report.findings.len());
+//!
+//! // A file that is no bundle is an error, not an empty report.
+//! assert!(analyze(Path::new("/no/such/bundle.zip")).is_err());
 //! # Ok::<(), snaptriage::AnalyzeError>(())
 //! ```
 //!
@@ -46,4 +55,6 @@ pub mod runs;
 pub mod signals;
 pub mod timeline;
 
-pub use engine::{analyze_bytes, analyze_path, Analysis, AnalyzeError, Options};
+pub use engine::{
+    analyze, analyze_bytes, analyze_path, analyze_with, Analysis, AnalyzeError, Options, Source,
+};

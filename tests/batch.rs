@@ -316,3 +316,106 @@ fn a_batch_that_cannot_run_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn listed_inputs_fed_back_on_stdin_give_the_batchs_own_lines() {
+    let (dir, bundles) = uploads("list");
+    let listed = snaptriage(&["batch", "--list", dir.to_str().unwrap()]);
+    assert_eq!(listed.status.code(), Some(0), "{}", String::from_utf8_lossy(&listed.stderr));
+    let entries = lines(&listed);
+    assert_eq!(ids(&entries), bundles, "the ids are the ones the batch itself would print");
+    assert!(entries.iter().all(|e| e["bundle"].is_string() && e.as_object().unwrap().len() == 2));
+    let err = String::from_utf8_lossy(&listed.stderr);
+    assert!(err.contains("listed 3 inputs; 1 files skipped"), "{err}");
+
+    let jsonl = String::from_utf8(listed.stdout).unwrap();
+    let fed = snaptriage_with_stdin(&["batch", "--stdin-jsonl", "-j", "1"], &jsonl);
+    let direct = snaptriage(&["batch", dir.to_str().unwrap(), "-j", "2"]);
+    assert_eq!(fed.status.code(), Some(0));
+    let timeless = |out: &Output| -> Vec<Value> {
+        let mut all = lines(out);
+        for line in &mut all {
+            line["elapsed_ms"] = 0.into();
+        }
+        all
+    };
+    assert_eq!(timeless(&fed), timeless(&direct));
+
+    let mut sharded: Vec<String> = (0..2)
+        .flat_map(|i| {
+            let index = i.to_string();
+            let args =
+                ["batch", "--list", "--shard-count", "2", "--shard-index", &index, dir.to_str().unwrap()];
+            ids(&lines(&snaptriage(&args)))
+        })
+        .collect();
+    sharded.sort();
+    let mut all = bundles.clone();
+    all.sort();
+    assert_eq!(sharded, all, "the listed shards together are every input once");
+}
+
+/// The shell command of the Kubernetes example's container, its folded lines joined.
+fn indexed_job_command() -> String {
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kubernetes/indexed-job.yaml"),
+    )
+    .expect("the example manifest");
+    let folded: Vec<&str> = manifest
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("- >-"))
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("resources:"))
+        .map(str::trim)
+        .collect();
+    assert!(!folded.is_empty(), "no folded command in the manifest");
+    folded.join(" ")
+}
+
+#[test]
+fn the_kubernetes_indexed_job_example_analyses_every_bundle_once_across_its_pods() {
+    let command = indexed_job_command();
+    let pods: u64 =
+        command.split("--shard-count ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let dir = scratch("k8s");
+    let (bundles, reports) = (dir.join("bundles"), dir.join("reports"));
+    for (i, sample) in sample_bundles().iter().take(12).enumerate() {
+        std::fs::create_dir_all(bundles.join(format!("day-{}", i % 3))).unwrap();
+        std::fs::copy(
+            sample,
+            bundles.join(format!("day-{}", i % 3)).join(Path::new(sample).file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let local = command
+        .replace(" /bundles", &format!(" {}", bundles.display()))
+        .replace(" /reports/", &format!(" {}/", reports.display()));
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_snaptriage")).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut ids = Vec::new();
+    for index in 0..pods {
+        let out = Command::new("sh")
+            .args(["-c", &local])
+            .env("PATH", &path)
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .output()
+            .expect("sh runs");
+        assert_eq!(out.status.code(), Some(0), "pod {index}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = std::fs::read_to_string(reports.join(format!("lines-{index}.jsonl"))).unwrap();
+        for line in text.lines() {
+            let line: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(line["status"], "ok", "{line}");
+            ids.push(line["id"].as_str().unwrap().to_string());
+        }
+        assert!(reports.join(format!("summary-{index}.json")).is_file());
+    }
+    let listed = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((listed, ids.len()), (12, 12), "every bundle in exactly one pod's lines");
+    assert_eq!(
+        std::fs::read_dir(reports.join("reports")).unwrap().count(),
+        12,
+        "one stored report per bundle"
+    );
+}

@@ -197,6 +197,13 @@ pub struct BatchArgs {
     /// Split the inputs into this many shards by a stable hash of their id (else their path).
     #[arg(long, value_name = "N")]
     pub shard_count: Option<u64>,
+    /// Analyse nothing: print the inputs found (after discovery, duplicates and sharding) as JSON lines in
+    /// the form `--stdin-jsonl` reads, for a scheduler to distribute.
+    #[arg(long, conflicts_with_all = ["out_dir", "summary"])]
+    pub list: bool,
+    /// No summary tables on standard error (`--summary FILE` still writes it); only errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Engine options.
     #[command(flatten)]
     pub engine: EngineArgs,

@@ -64,6 +64,9 @@ pub fn run(args: BatchArgs) -> Result<u8> {
     if all == 0 {
         bail!("no bundles found in the inputs");
     }
+    if args.list {
+        return list(&items, &summary, args.output.as_deref(), args.quiet);
+    }
     let out_dir = args.out_dir.as_deref().map(out_dir::OutDir::open).transpose()?;
     let settings = Settings {
         options,
@@ -90,7 +93,34 @@ pub fn run(args: BatchArgs) -> Result<u8> {
         std::fs::write(path, summary.to_json())
             .with_context(|| format!("{}: cannot write the summary", path.display()))?;
     }
-    let width = if std::io::stderr().is_terminal() { output::terminal_width() } else { 100 };
-    eprint!("{}", summary.to_text(width));
+    if !args.quiet {
+        let width = if std::io::stderr().is_terminal() { output::terminal_width() } else { 100 };
+        eprint!("{}", summary.to_text(width));
+    }
+    Ok(EXIT_CLEAN)
+}
+
+/// `--list`: each input as a `--stdin-jsonl` line (`{"bundle", "id"}`; a bad input line keeps its error),
+/// and what was left out on standard error.
+fn list(items: &[Input], summary: &Summary, output: Option<&std::path::Path>, quiet: bool) -> Result<u8> {
+    let mut out = Output::open(output)?;
+    for item in items {
+        let entry = match item {
+            Input::Bundle(b) => serde_json::json!({"bundle": b.path, "id": item.id()}),
+            Input::Invalid { id, error } => serde_json::json!({"id": id, "error": error}),
+        };
+        out.write_line(format!("{entry}\n").as_bytes())?;
+    }
+    out.finish()?;
+    if quiet {
+        return Ok(EXIT_CLEAN);
+    }
+    eprintln!(
+        "listed {} inputs; {} files skipped (not bundles), {} duplicates dropped, {} left to other shards",
+        items.len(),
+        summary.skipped,
+        summary.duplicates,
+        summary.other_shards
+    );
     Ok(EXIT_CLEAN)
 }

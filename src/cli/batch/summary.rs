@@ -28,6 +28,16 @@ pub struct Slow {
 /// Counts by finding id within one value of a breakdown key (`linux` → `fsfreeze-failed` → 3).
 pub type Breakdown = BTreeMap<String, BTreeMap<String, usize>>;
 
+/// Values of a breakdown key shown on standard error (all of them are in `--summary`).
+const VALUES_SHOWN: usize = 12;
+/// Findings named per value on standard error.
+const FINDINGS_PER_VALUE: usize = 4;
+/// A finding stands out in a group when its share there is at least this many times its share in the
+/// rest of the fleet…
+const STANDS_OUT_RATIO: f64 = 2.0;
+/// …and it was found in at least this many bundles of the group.
+const STANDS_OUT_MIN: usize = 2;
+
 /// The summary.
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
@@ -59,6 +69,12 @@ pub struct Summary {
     pub findings_by_agent_version: Breakdown,
     /// Findings by VMSnapshot extension version.
     pub findings_by_extension_version: Breakdown,
+    /// Analysed bundles by OS (the denominators of `findings_by_os`).
+    pub bundles_by_os: BTreeMap<String, usize>,
+    /// Analysed bundles by agent version.
+    pub bundles_by_agent_version: BTreeMap<String, usize>,
+    /// Analysed bundles by VMSnapshot extension version.
+    pub bundles_by_extension_version: BTreeMap<String, usize>,
 }
 
 impl Summary {
@@ -74,6 +90,18 @@ impl Summary {
         }
         let known = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
         let keys = [known(&line.os), known(&line.agent_version), known(&line.extension_version)];
+        if !line.is_error() {
+            for (bundles, key) in [
+                &mut self.bundles_by_os,
+                &mut self.bundles_by_agent_version,
+                &mut self.bundles_by_extension_version,
+            ]
+            .into_iter()
+            .zip(&keys)
+            {
+                *bundles.entry(key.clone()).or_default() += 1;
+            }
+        }
         for finding in &line.findings {
             *self.findings.entry(finding.id.clone()).or_default() += 1;
             for (breakdown, key) in [
@@ -97,9 +125,28 @@ impl Summary {
         }
     }
 
-    /// The summary as JSON.
+    /// The summary as JSON, with `standing_out_by_os` (and by agent and extension version): the
+    /// `value: finding` pairs the tables mark, sorted.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        for (key, bundles, findings) in self.breakdowns() {
+            let mut marked: Vec<String> = standing_out(bundles, findings)
+                .into_iter()
+                .map(|(value, finding)| format!("{value}: {finding}"))
+                .collect();
+            marked.sort();
+            value[format!("standing_out_by_{key}")] = marked.into();
+        }
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    /// Each breakdown: its JSON key, bundles per value and findings per value.
+    fn breakdowns(&self) -> [(&'static str, &BTreeMap<String, usize>, &Breakdown); 3] {
+        [
+            ("os", &self.bundles_by_os, &self.findings_by_os),
+            ("agent_version", &self.bundles_by_agent_version, &self.findings_by_agent_version),
+            ("extension_version", &self.bundles_by_extension_version, &self.findings_by_extension_version),
+        ]
     }
 
     /// The summary as tables for standard error.
@@ -140,8 +187,86 @@ impl Summary {
             out.push('\n');
             out.push_str(&table(&["slowest bundle", "time"], rows, width));
         }
+        let titles = ["OS", "agent version", "VMSnapshot version"];
+        for (key, (_, bundles, findings)) in titles.into_iter().zip(self.breakdowns()) {
+            if !self.findings.is_empty() {
+                out.push('\n');
+                out.push_str(&fleet_table(key, bundles, findings, width));
+            }
+        }
         out
     }
+}
+
+/// One breakdown as a table: each value of the key (most bundles first) with its bundles and its most
+/// frequent findings, the share of the group's bundles each was found in, and a mark on a finding
+/// over-represented against the rest of the fleet (a bad agent release, a distro-wide problem).
+fn fleet_table(key: &str, bundles: &BTreeMap<String, usize>, findings: &Breakdown, width: u16) -> String {
+    let marked = standing_out(bundles, findings);
+    let none = BTreeMap::new();
+    let rows = by_count(bundles).take(VALUES_SHOWN).map(|(value, &group)| {
+        let counts = findings.get(value).unwrap_or(&none);
+        let named: Vec<String> = by_count(counts)
+            .take(FINDINGS_PER_VALUE)
+            .map(|(id, &n)| {
+                let mark = if marked.contains(&(value.as_str(), id.as_str())) { " ▲" } else { "" };
+                format!("{id} {n} ({}%){mark}", percent(n, group))
+            })
+            .collect();
+        let more = counts.len().saturating_sub(FINDINGS_PER_VALUE);
+        let mut cell = if named.is_empty() { "none".to_string() } else { named.join(", ") };
+        if more > 0 {
+            cell.push_str(&format!(", {more} more"));
+        }
+        vec![value.clone(), group.to_string(), cell]
+    });
+    let mut text = table(&[key, "bundles", "findings: bundles (share), ▲ well above the rest"], rows, width);
+    let hidden = bundles.len().saturating_sub(VALUES_SHOWN);
+    if hidden > 0 {
+        text.push_str(&format!("{hidden} more {key} values in --summary\n"));
+    }
+    text
+}
+
+/// The (value, finding) pairs of a breakdown whose finding stands out in that group, sorted.
+fn standing_out<'a>(
+    bundles: &'a BTreeMap<String, usize>,
+    findings: &'a Breakdown,
+) -> Vec<(&'a str, &'a str)> {
+    let fleet: usize = bundles.values().sum();
+    let mut totals: BTreeMap<&str, usize> = BTreeMap::new();
+    for counts in findings.values() {
+        for (id, n) in counts {
+            *totals.entry(id.as_str()).or_default() += n;
+        }
+    }
+    let mut marked = Vec::new();
+    for (value, counts) in findings {
+        let group = bundles.get(value).copied().unwrap_or(0);
+        for (id, &n) in counts {
+            if stands_out(n, group, totals[id.as_str()], fleet) {
+                marked.push((value.as_str(), id.as_str()));
+            }
+        }
+    }
+    marked
+}
+
+/// True when `n` of `group` bundles is at least [`STANDS_OUT_RATIO`] times the share of the finding in the
+/// other `fleet - group` bundles (`total - n` of them); a finding only this group has stands out once
+/// there are other bundles to compare with.
+fn stands_out(n: usize, group: usize, total: usize, fleet: usize) -> bool {
+    let rest = fleet.saturating_sub(group);
+    if n < STANDS_OUT_MIN || rest == 0 || group == 0 {
+        return false;
+    }
+    let inside = n as f64 / group as f64;
+    let outside = total.saturating_sub(n) as f64 / rest as f64;
+    inside >= STANDS_OUT_RATIO * outside
+}
+
+fn percent(n: usize, of: usize) -> usize {
+    (n * 100 + of / 2).checked_div(of).unwrap_or(0)
 }
 
 /// Most frequent first, then by name.
@@ -193,5 +318,50 @@ mod tests {
         let slowest: Vec<&str> = summary.slowest.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(slowest, vec!["b5", "b4", "b3", "b2", "b1"]);
         assert!(summary.to_text(100).contains("agent-outdated"));
+        assert_eq!(summary.bundles_by_os["linux"], 5);
+    }
+
+    #[test]
+    fn a_finding_concentrated_on_one_agent_version_is_marked_and_a_fleet_wide_one_is_not() {
+        let mut summary = Summary::default();
+        for i in 0..20 {
+            let bad = i < 5;
+            let mut findings = vec!["agent-outdated"];
+            if bad || i == 10 {
+                findings.push("wireserver-unreachable");
+            }
+            let mut line = line(&format!("b{i}"), "linux", &findings, 1);
+            line.agent_version = Some(if bad { "2.2.53" } else { "2.9.1.1" }.into());
+            summary.add(&line, false);
+        }
+        let text = summary.to_text(160);
+        let row = |value: &str| -> String {
+            text.lines()
+                .find(|l| l.contains(value))
+                .unwrap_or_else(|| panic!("no row for {value}:\n{text}"))
+                .into()
+        };
+        let bad = row("2.2.53");
+        assert!(bad.contains("wireserver-unreachable 5 (100%) ▲"), "{bad}");
+        assert!(bad.contains("agent-outdated 5 (100%)") && !bad.contains("(100%) ▲,"), "{bad}");
+        let good = row("2.9.1.1");
+        assert!(good.contains("wireserver-unreachable 1 (7%)") && !good.contains('▲'), "{good}");
+        assert!(text.contains("agent version") && text.contains("VMSnapshot version"), "{text}");
+        assert_eq!(summary.bundles_by_agent_version["2.9.1.1"], 15);
+        let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+        assert_eq!(
+            json["standing_out_by_agent_version"],
+            serde_json::json!(["2.2.53: wireserver-unreachable"])
+        );
+        assert_eq!(json["standing_out_by_os"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn standing_out_needs_a_rest_to_compare_with_and_two_bundles() {
+        assert!(stands_out(5, 5, 6, 20));
+        assert!(!stands_out(5, 20, 5, 20), "the whole fleet is no group");
+        assert!(!stands_out(1, 1, 1, 20), "one bundle is not a pattern");
+        assert!(!stands_out(5, 10, 10, 20), "the same share inside and out");
+        assert_eq!((percent(1, 3), percent(2, 3), percent(0, 0)), (33, 67, 0));
     }
 }
