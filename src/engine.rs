@@ -19,11 +19,12 @@ use crate::model::Timestamp;
 use crate::progress::Progress;
 use crate::report::{BundleInfo, Coverage, Report, Stats, Tool, SCHEMA_VERSION};
 use crate::signals::{builtin_signatures, load_signatures, SignatureFileError, SignatureSet};
+use crate::timeline::member_clock::{utc_writers, Clocks};
 pub use crate::timeline::placement::TimelineEntry;
 use crate::timeline::placement::{
     build_timeline, cross_source_observations, place_on_timeline, signal_timeline,
 };
-use crate::timeline::{parse_zone, LocalClock, TimeBasis, Zone, ZoneVotes};
+use crate::timeline::{parse_zone, LocalClock, Zone, ZoneVotes};
 
 /// How to analyse.
 #[derive(Debug, Clone, Default)]
@@ -242,10 +243,19 @@ fn run(
     let bundle_zone =
         facts.time_zone.as_ref().and_then(|(name, path)| parse_zone(name).ok().map(|z| (z, path.clone())));
     let clock = LocalClock::choose(opts.timezone, bundle_zone, &observations);
+    // A zone the user gives is taken for every zoneless source.
+    let member_clocks = match opts.timezone {
+        Some(_) => Clocks::new(clock),
+        None => {
+            let writers = utc_writers(&outcomes, &facts.extension_statuses, &clock);
+            Clocks::with_utc_writers(clock, writers)
+        }
+    };
+    let clock = member_clocks.bundle();
 
-    let (signals, sources, clocks) = place_on_timeline(&mut outcomes, signatures, &clock);
+    let (signals, sources, clocks) = place_on_timeline(&mut outcomes, signatures, &member_clocks);
     facts.agent_versions = agent_versions(&signals, &facts);
-    facts.place_log_facts(&signals, |t| clock.to_utc(t));
+    facts.place_log_facts(&signals, |path, t| member_clocks.to_utc(path, t));
     let newest = sources.iter().filter_map(|s| s.last).max();
     let reference = facts.collected_at.or(newest);
 
@@ -256,7 +266,7 @@ fn run(
     let os = detect_os(&outcomes);
     let (findings, undecided) =
         diagnoses::run_all(&signals, &facts, &sources, reference, os, &inventory, rules);
-    let uses_local = clocks.iter().any(|c| !matches!(c.basis, TimeBasis::Utc | TimeBasis::Untimed));
+    let uses_local = clocks.iter().any(|c| c.basis.is_bundle_local());
     let zone_label = uses_local.then(|| clock.basis().label());
     let mut runs = crate::runs::reconstruct(&signals, &facts, reference);
     crate::runs::attribute(&mut runs, &findings);
@@ -267,7 +277,7 @@ fn run(
     inventory.sort_by(|a, b| a.path.cmp(&b.path).then(a.kind.cmp(b.kind)));
 
     let timeline = if opts.keep_timeline {
-        build_timeline(&outcomes, &signals, &clock)
+        build_timeline(&outcomes, &signals, &member_clocks)
     } else if opts.signal_timeline {
         signal_timeline(&signals)
     } else {

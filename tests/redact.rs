@@ -372,6 +372,8 @@ const KNOWN_KEYS: &[&str] = &[
     "facts.sources[].zone",
     "facts.sources[].from",
     "facts.sources[].offset",
+    "facts.sources[].instead_of",
+    "facts.sources[].runs",
     "facts.sources[].agreeing",
     "facts.sources[].observed",
     "facts.sources[].first",

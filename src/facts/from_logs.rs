@@ -64,7 +64,11 @@ impl Facts {
     /// [`Facts::agent_versions`] (a line a version signature already read is not counted twice), log-read
     /// extension activity gets its UTC time, and the distribution falls back to the `agent.os` signal's
     /// captures, then to the log's own `OS:` / `Distro:` line.
-    pub fn place_log_facts(&mut self, signals: &[Signal], to_utc: impl Fn(SourceTime) -> DateTime<Utc>) {
+    pub fn place_log_facts(
+        &mut self,
+        signals: &[Signal],
+        to_utc: impl Fn(&str, SourceTime) -> DateTime<Utc>,
+    ) {
         let seen: HashSet<(String, Option<u32>, String)> = self
             .agent_versions
             .iter()
@@ -74,7 +78,7 @@ impl Facts {
             if seen.contains(&(v.path.clone(), Some(v.line), v.version.clone())) {
                 continue;
             }
-            let seen_at = v.time.map(&to_utc);
+            let seen_at = v.time.map(|t| to_utc(&v.path, t));
             self.agent_versions.push(AgentVersion {
                 version: v.version.clone(),
                 role: v.role,
@@ -91,7 +95,7 @@ impl Facts {
         }
         self.agent_versions.sort_by_key(|v| (v.seen_at.is_none(), v.seen_at));
         for e in &mut self.log_extensions {
-            e.at = e.time.map(&to_utc);
+            e.at = e.time.map(|t| to_utc(&e.path, t));
         }
         self.log_extensions.sort_by_key(|e| (e.at.is_none(), e.at));
         let from_signal = signals.iter().filter(|s| &*s.name == "agent.os").find_map(|s| {

@@ -37,6 +37,7 @@ pub fn report_strings(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
                 f(from);
             }
             TimeBasis::LocalInferred { offset, .. } => f(offset),
+            TimeBasis::NaiveReadAsUtc { instead_of, .. } => f(instead_of),
             TimeBasis::Utc | TimeBasis::LocalAssumedUtc | TimeBasis::Untimed => {}
         }
         s.first.iter_mut().for_each(&mut *f);

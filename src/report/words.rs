@@ -71,6 +71,10 @@ pub fn time_basis(basis: &TimeBasis) -> String {
             format!("local time, zone {offset} inferred from {seen}")
         }
         TimeBasis::LocalAssumedUtc => "local time, zone unknown: read as UTC".into(),
+        TimeBasis::NaiveReadAsUtc { runs, .. } => format!(
+            "no zone written, read as UTC: {} line up with their status files only so",
+            count(*runs, "backup run")
+        ),
         TimeBasis::Untimed => "no timestamps".into(),
     }
 }
@@ -78,7 +82,7 @@ pub fn time_basis(basis: &TimeBasis) -> String {
 /// How the bundle's local-time logs were read, in words, when some were: the basis of the first source
 /// written in local time (all share the bundle's one rule), else the label the facts keep.
 pub fn local_clock(facts: &FactsReport) -> Option<String> {
-    let local = facts.sources.iter().find(|s| !matches!(s.basis, TimeBasis::Utc | TimeBasis::Untimed));
+    let local = facts.sources.iter().find(|s| s.basis.is_bundle_local());
     match local {
         Some(source) => Some(time_basis(&source.basis)),
         None => facts.time_zone.clone(),

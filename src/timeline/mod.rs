@@ -6,6 +6,7 @@
 //! instants written in both clocks (mixed-era waagent logs, backup-logger lines embedded in local-time lines),
 //! or else they are assumed to be UTC — and the report says which.
 
+pub mod member_clock;
 pub mod placement;
 mod zone;
 
@@ -45,6 +46,14 @@ pub enum TimeBasis {
     },
     /// Local time taken as UTC because nothing told the zone.
     LocalAssumedUtc,
+    /// Timestamps without a zone read as UTC, not in the bundle's clock, because the source's own backup
+    /// runs line up with their status files (UTC) only when read so.
+    NaiveReadAsUtc {
+        /// Backup runs whose start, read as UTC, falls just before their status file's time.
+        runs: usize,
+        /// The bundle's clock it was not read in (a [`TimeBasis::label`]).
+        instead_of: String,
+    },
     /// The source has no timestamps.
     Untimed,
 }
@@ -58,8 +67,15 @@ impl TimeBasis {
             TimeBasis::LocalZone { zone, .. } => format!("local-zone {zone}"),
             TimeBasis::LocalInferred { offset, .. } => format!("local-inferred {offset}"),
             TimeBasis::LocalAssumedUtc => "local-assumed-utc".into(),
+            TimeBasis::NaiveReadAsUtc { .. } => "naive-read-as-utc".into(),
             TimeBasis::Untimed => "untimed".into(),
         }
+    }
+
+    /// True for a source read in the bundle's local clock (not UTC, not untimed, not read as UTC on its
+    /// own evidence).
+    pub fn is_bundle_local(&self) -> bool {
+        !matches!(self, TimeBasis::Utc | TimeBasis::Untimed | TimeBasis::NaiveReadAsUtc { .. })
     }
 }
 
@@ -142,6 +158,15 @@ impl LocalClock {
     /// The basis local-time sources get.
     pub fn basis(&self) -> &TimeBasis {
         &self.basis
+    }
+
+    /// The clock of a source whose zoneless timestamps are UTC although the bundle's are `instead_of`:
+    /// `runs` of its backup runs said so.
+    pub fn naive_utc(runs: usize, instead_of: &LocalClock) -> Self {
+        LocalClock {
+            zone: None,
+            basis: TimeBasis::NaiveReadAsUtc { runs, instead_of: instead_of.basis.label() },
+        }
     }
 
     /// Converts a source timestamp to UTC.

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use snaptriage_parsers::SourceTime;
 
-use super::{pair_votes, rfc3339, LocalClock, ZoneObservation};
+use super::member_clock::Clocks;
+use super::{pair_votes, rfc3339, ZoneObservation};
 use crate::facts::SourceClock;
 use crate::ingest::MemberOutcome;
 use crate::intake::ArtifactKind;
@@ -147,12 +148,13 @@ pub fn cross_source_observations(outcomes: &[MemberOutcome]) -> Vec<ZoneObservat
 pub fn place_on_timeline(
     outcomes: &mut [MemberOutcome],
     signatures: &SignatureSet,
-    clock: &LocalClock,
+    member_clocks: &Clocks,
 ) -> (Vec<Signal>, Vec<SourceInfo>, Vec<SourceClock>) {
     let mut signals = Vec::new();
     let mut sources = Vec::new();
     let mut clocks = Vec::new();
     for o in outcomes {
+        let clock = member_clocks.of(&o.entry.path);
         let path: Arc<str> = Arc::from(o.entry.path.as_str());
         for raw in std::mem::take(&mut o.signals) {
             signals.push(Signal {
@@ -211,11 +213,7 @@ pub fn place_on_timeline(
 }
 
 /// Every record kept for the timeline export, in UTC, with the signals that tagged it.
-pub fn build_timeline(
-    outcomes: &[MemberOutcome],
-    signals: &[Signal],
-    clock: &LocalClock,
-) -> Vec<TimelineEntry> {
+pub fn build_timeline(outcomes: &[MemberOutcome], signals: &[Signal], clocks: &Clocks) -> Vec<TimelineEntry> {
     // Signals keyed by (path, line or record number).
     let mut tagged: std::collections::BTreeMap<(&str, u64), Vec<String>> = Default::default();
     for s in signals {
@@ -225,6 +223,7 @@ pub fn build_timeline(
     }
     let mut out = Vec::new();
     for o in outcomes {
+        let clock = clocks.of(&o.entry.path);
         for item in &o.timeline {
             let names = item
                 .line
