@@ -137,10 +137,15 @@ fn bundles_of_different_vms_are_compared_with_warnings() {
     let diff = compare(&sample("linux-fsfreeze-failed.tar.gz"), &sample("linux-healthy-new-agent.zip"));
     let ids: Vec<&str> = diff.findings.resolved.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["fsfreeze-failed"]);
-    assert_eq!(diff.warnings.len(), 3, "{:?}", diff.warnings);
+    assert_eq!(diff.warnings.len(), 4, "{:?}", diff.warnings);
     assert!(diff.warnings[0].contains("different VMs") && diff.warnings[0].contains("Ubuntu 22.04"));
-    assert!(diff.warnings[1].contains("sequence numbers stop at 23, below OLD's 122"));
-    assert!(diff.warnings[2].starts_with("NEW was collected before OLD"));
+    assert!(
+        diff.warnings[1].ends_with("OLD's VM name is mysql-02, NEW's is web-prod-02"),
+        "{}",
+        diff.warnings[1]
+    );
+    assert!(diff.warnings[2].contains("sequence numbers stop at 23, below OLD's 122"));
+    assert!(diff.warnings[3].starts_with("NEW was collected before OLD"));
     // No run of one VM is taken for a run of the other.
     assert_eq!(diff.runs.counts.in_both, 0);
     assert_eq!(runs(&diff.runs.only_old), ["119:success", "120:success", "121:success", "122:failed"]);

@@ -174,7 +174,7 @@ fn values_known_to_be_in_the_samples_are_replaced() {
         &healthy,
         &["timeline", "--all", "--format", "jsonl"],
         r"WEB-PROD-03\\jdoe",
-        r"<host-1>\\<user-1>",
+        r"Detection User=<host-",
     );
     assert_replaced(
         &healthy,
@@ -318,6 +318,7 @@ const NOT_FREE_TEXT: &[&str] = &[
     "bundle.collected_at",
     "facts.extensions[].source",
     "facts.sources[].basis",
+    "facts.identity[].kind",
     "findings[].severity",
     "findings[].confidence",
     "findings[].first_seen",
@@ -372,6 +373,11 @@ const KNOWN_KEYS: &[&str] = &[
     "facts.sources[].zone",
     "facts.sources[].from",
     "facts.sources[].offset",
+    "facts.identity",
+    "facts.identity[].kind",
+    "facts.identity[].source",
+    "facts.identity[].sources",
+    "facts.identity[].value",
     "facts.sources[].instead_of",
     "facts.sources[].runs",
     "facts.sources[].agreeing",

@@ -35,6 +35,7 @@ pub mod render;
 use chrono::Duration;
 use serde::Serialize;
 
+use crate::facts::identity::{primary, IdentityKind};
 use crate::model::{Finding, Severity, Timestamp};
 use crate::report::Report;
 use crate::runs::{BackupRun, RunOutcome};
@@ -84,6 +85,8 @@ pub struct Side {
     pub os: String,
     /// The OS release the bundle names (`Debian GNU/Linux 11`).
     pub os_name: Option<String>,
+    /// The machine, in words (`VM web-01`, `host sql1`).
+    pub machine: Option<String>,
     /// The guest agent's version.
     pub agent_version: Option<String>,
     /// How local-time logs were read.
@@ -105,6 +108,7 @@ impl Side {
             sha256: report.bundle.sha256.clone(),
             os: report.bundle.os.clone(),
             os_name: report.facts.os.clone(),
+            machine: crate::report::words::machine(&report.facts),
             agent_version: report.facts.agent_version.clone(),
             time_zone: report.facts.time_zone.clone(),
             collected_at: report.bundle.collected_at,
@@ -545,6 +549,21 @@ fn same_vm_warnings(old: &Report, new: &Report) -> Vec<String> {
             old.facts.os.as_deref().unwrap_or("-"),
             new.facts.os.as_deref().unwrap_or("-")
         ));
+    }
+    for kind in [IdentityKind::VmName, IdentityKind::Hostname] {
+        let name = |r: &Report| primary(&r.facts.identity, kind).map(str::to_ascii_lowercase);
+        if let (Some(a), Some(b)) = (name(old), name(new)) {
+            if a.split('.').next() != b.split('.').next() {
+                let shown = |r: &Report| primary(&r.facts.identity, kind).unwrap_or("-").to_string();
+                warnings.push(format!(
+                    "the bundles look like different VMs: OLD's {} is {}, NEW's is {}",
+                    kind.label(),
+                    shown(old),
+                    shown(new)
+                ));
+                break;
+            }
+        }
     }
     if differ(&old.facts.time_zone, &new.facts.time_zone) {
         warnings.push(format!(

@@ -14,7 +14,8 @@ pub fn render_json(diff: &ReportDiff) -> String {
 }
 
 fn side_line(side: &Side) -> String {
-    let mut parts = vec![side.os_name.clone().unwrap_or_else(|| side.os.clone())];
+    let mut parts: Vec<String> = side.machine.iter().cloned().collect();
+    parts.push(side.os_name.clone().unwrap_or_else(|| side.os.clone()));
     if let Some(v) = &side.agent_version {
         parts.push(format!("agent {v}"));
     }

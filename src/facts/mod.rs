@@ -3,6 +3,7 @@
 
 pub mod derive;
 mod from_logs;
+pub mod identity;
 mod report;
 pub mod version;
 
@@ -256,6 +257,8 @@ pub struct Facts {
     pub log_versions: Vec<LogVersionFact>,
     /// Extension handler activity read from the agent's log, oldest first once placed on the timeline.
     pub log_extensions: Vec<ExtensionLogFact>,
+    /// Names of the VM, one per source that gives one.
+    pub identities: Vec<identity::IdentityFact>,
 }
 
 /// One contribution to the facts from one member.
@@ -291,6 +294,8 @@ pub enum Fact {
     LogVersion(LogVersionFact),
     /// Extension handler activity an agent-log line reports.
     ExtensionLog(ExtensionLogFact),
+    /// A name of the VM.
+    Identity(identity::IdentityFact),
 }
 
 impl Facts {
@@ -324,6 +329,7 @@ impl Facts {
             }
             Fact::LogVersion(v) => self.log_versions.push(v),
             Fact::ExtensionLog(e) => self.log_extensions.push(e),
+            Fact::Identity(i) => self.identities.push(i),
         }
     }
 

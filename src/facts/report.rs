@@ -76,6 +76,9 @@ pub struct FactsReport {
     pub vss_writers: Vec<VssWriterSummary>,
     /// Paths Microsoft Defender excludes (registry and configuration-change events), when known.
     pub defender_exclusions: Vec<String>,
+    /// Names of the VM (host names, its Azure name, the goal state's container id), each value once with
+    /// how many members give it; per kind, the most given first.
+    pub identity: Vec<super::identity::IdentityName>,
     /// Backup-relevant registry values (`key\\name` → value), when the bundle has hives.
     pub registry: BTreeMap<String, String>,
 }
@@ -159,6 +162,7 @@ impl FactsReport {
                 })
                 .collect(),
             defender_exclusions,
+            identity: super::identity::summarise(&facts.identities),
             registry: facts
                 .registry
                 .iter()

@@ -13,6 +13,7 @@ use snaptriage_parsers::Level;
 use super::{
     budget_spent, seconds, IngestContext, MemberOutcome, RawSignal, SourceScan, TimelineItem, Watchdog,
 };
+use crate::facts::identity::IdentityKind;
 use crate::intake::{Member, MemberError, StreamEnd};
 use crate::signals::{MatchScratch, SignatureSet};
 
@@ -230,6 +231,9 @@ pub(super) fn ingest_evtx(
         }
     }
     out.scan = Some(clock);
+    if let Some(computer) = scan.events.iter().rev().find_map(|e| e.computer.as_deref()) {
+        super::state::identify(out, &member.path, IdentityKind::Hostname, computer);
+    }
     let detail = format!(
         "{} records in {} chunks, {} kept for analysis",
         scan.records_seen, scan.chunks, scan.records_kept

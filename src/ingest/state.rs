@@ -10,6 +10,7 @@ use snaptriage_parsers::{
 use super::{IngestContext, MemberOutcome, RawSignal};
 use crate::artifacts::extension_state::handler_of;
 use crate::artifacts::system::network_format;
+use crate::facts::identity::{role_from_instance_id, vm_name_from_role, IdentityFact, IdentityKind};
 use crate::facts::{
     is_backup_extension, AgentStatusFact, ConfFile, ExtensionStatusFact, Fact, HandlerFact, HandlerOrigin,
     NetworkFact, RegistryFact, SettingsFact, VssWriterFact,
@@ -86,30 +87,56 @@ pub(crate) fn time_zone(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<S
 }
 
 /// A goal state: its incarnation (agents 2.8+ leave a placeholder).
-pub(crate) fn goal_state(doc: &Document<'_>, _out: &mut MemberOutcome) -> Result<String, DocumentError> {
+pub(crate) fn goal_state(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
     Ok(match goal_state::parse(doc.bytes)? {
         goal_state::GoalStateFile::Placeholder => {
             "placeholder (agent 2.8+ keeps goal states in history/)".into()
         }
         goal_state::GoalStateFile::GoalState(gs) => {
+            if let Some(id) = &gs.container_id {
+                identify(out, doc.path, IdentityKind::ContainerId, id);
+            }
+            for role in gs.role_instances.iter().filter_map(|r| r.instance_id.as_deref()) {
+                if let Some(name) = role_from_instance_id(role) {
+                    identify(out, doc.path, IdentityKind::VmName, name);
+                }
+            }
             format!("incarnation {}", gs.incarnation.map(|i| i.to_string()).unwrap_or_else(|| "?".into()))
         }
     })
 }
 
-/// `HostingEnvironmentConfig.xml`: checked to parse.
+/// `HostingEnvironmentConfig.xml`: the VM's role name.
 pub(crate) fn hosting_environment(
     doc: &Document<'_>,
-    _out: &mut MemberOutcome,
+    out: &mut MemberOutcome,
 ) -> Result<String, DocumentError> {
-    goal_state::parse_hosting_environment(doc.bytes)?;
+    let info = goal_state::parse_hosting_environment(doc.bytes)?;
+    if let Some(name) = info.role_name.as_deref().and_then(vm_name_from_role) {
+        identify(out, doc.path, IdentityKind::VmName, name);
+    }
     Ok("hosting environment".into())
 }
 
-/// `SharedConfig.xml`: checked to parse.
-pub(crate) fn shared_config(doc: &Document<'_>, _out: &mut MemberOutcome) -> Result<String, DocumentError> {
-    goal_state::parse_shared_config(doc.bytes)?;
+/// `SharedConfig.xml`: the VM's role name.
+pub(crate) fn shared_config(doc: &Document<'_>, out: &mut MemberOutcome) -> Result<String, DocumentError> {
+    let config = goal_state::parse_shared_config(doc.bytes)?;
+    if let Some(name) = config.deployment.role_name.as_deref().and_then(vm_name_from_role) {
+        identify(out, doc.path, IdentityKind::VmName, name);
+    }
     Ok("shared config".into())
+}
+
+/// Records a name of the VM a document gives.
+pub(crate) fn identify(out: &mut MemberOutcome, path: &str, kind: IdentityKind, value: &str) {
+    let value = value.trim();
+    if !value.is_empty() {
+        out.facts.push(Fact::Identity(IdentityFact {
+            path: path.to_string(),
+            kind,
+            value: value.to_string(),
+        }));
+    }
 }
 
 /// A handler's settings file: whether it carries protected settings.
@@ -416,6 +443,9 @@ pub(crate) fn agent_status(doc: &Document<'_>, out: &mut MemberOutcome) -> Resul
     let report = waagent_status::parse(doc.bytes)?;
     let time = utc(report.timestamp);
     let version = report.goal_state_agent_version.clone().or_else(|| report.agent_version.clone());
+    if let Some(name) = &report.computer_name {
+        identify(out, path, IdentityKind::Hostname, name);
+    }
     out.facts.push(Fact::AgentStatus(AgentStatusFact {
         path: path.to_string(),
         version: version.clone(),

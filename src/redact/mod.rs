@@ -67,6 +67,14 @@ impl Redactor {
 
     /// Redacts every string of `report` and records the redaction in it.
     pub fn redact_report(&mut self, report: &mut Report) -> Redaction {
+        for name in &report.facts.identity {
+            if name.kind != crate::facts::identity::IdentityKind::ContainerId {
+                self.known.add(Kind::Host, &name.value);
+                if let Some((short, _)) = name.value.split_once('.') {
+                    self.known.add(Kind::Host, short);
+                }
+            }
+        }
         walk::report_strings(report, &mut |s: &mut String| self.known.learn(s));
         walk::report_strings(report, &mut |s: &mut String| self.redact_in_place(s));
         let redaction = self.redaction();

@@ -28,6 +28,10 @@ pub fn report_strings(report: &mut Report, f: &mut dyn FnMut(&mut String)) {
         e.timestamp.iter_mut().for_each(&mut *f);
     }
     map_strings(&mut facts.config, f);
+    for name in &mut facts.identity {
+        f(&mut name.value);
+        f(&mut name.source);
+    }
     for s in &mut facts.sources {
         f(&mut s.path);
         match &mut s.basis {

@@ -65,6 +65,9 @@ fn job(report: &Report, out: &mut String) {
 fn facts(report: &Report, out: &mut String) {
     let b = &report.bundle;
     let f = &report.facts;
+    if let Some(vm) = words::machine(f) {
+        let _ = writeln!(out, "- Machine: {}", inline(&vm));
+    }
     let _ = writeln!(out, "- OS: {}", inline(f.os.as_deref().unwrap_or(&b.os)));
     if let Some(v) = &f.agent_version {
         let _ = writeln!(out, "- Guest agent: {}", inline(v));

@@ -89,6 +89,32 @@ pub fn local_clock(facts: &FactsReport) -> Option<String> {
     }
 }
 
+/// The machine the bundle comes from, in words: `VM mysql-02`, `VM web-01, host web-01b`, `host
+/// sql-prod-01` (no VM name known); another name some sources give is named (`also seen: TEMPLATE01`).
+pub fn machine(facts: &FactsReport) -> Option<String> {
+    use crate::facts::identity::{primary, IdentityKind};
+    let vm = primary(&facts.identity, IdentityKind::VmName);
+    let host = primary(&facts.identity, IdentityKind::Hostname);
+    let mut text = match (vm, host) {
+        (Some(vm), Some(host)) if vm.eq_ignore_ascii_case(host) => format!("VM {vm}"),
+        (Some(vm), Some(host)) => format!("VM {vm}, host {host}"),
+        (Some(vm), None) => format!("VM {vm}"),
+        (None, Some(host)) => format!("host {host}"),
+        (None, None) => return None,
+    };
+    let others: Vec<&str> = facts
+        .identity
+        .iter()
+        .filter(|n| n.kind != IdentityKind::ContainerId)
+        .filter(|n| Some(n.value.as_str()) != primary(&facts.identity, n.kind))
+        .map(|n| n.value.as_str())
+        .collect();
+    if !others.is_empty() {
+        text.push_str(&format!("; also seen: {}", others.join(", ")));
+    }
+    Some(text)
+}
+
 /// Wraps `text` to lines of at most `width` chars: the first line starts with `first`, the others
 /// with `rest` (a hanging indent). Breaks at spaces; a word longer than a line is cut. Line breaks in
 /// `text` are kept.
@@ -250,6 +276,38 @@ pub fn job_line(job: &JobFocus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_machine_is_named_by_its_vm_name_and_a_differing_host_name() {
+        use crate::facts::identity::{summarise, IdentityFact, IdentityKind};
+        let facts = |names: &[(IdentityKind, &str)]| FactsReport {
+            identity: summarise(
+                &names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (kind, value))| IdentityFact {
+                        path: format!("m{i}"),
+                        kind: *kind,
+                        value: (*value).into(),
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            ..FactsReport::default()
+        };
+        use IdentityKind::*;
+        assert_eq!(machine(&facts(&[])), None);
+        assert_eq!(machine(&facts(&[(VmName, "web-01"), (Hostname, "WEB-01")])).unwrap(), "VM web-01");
+        assert_eq!(
+            machine(&facts(&[(VmName, "web-01"), (Hostname, "web01b")])).unwrap(),
+            "VM web-01, host web01b"
+        );
+        assert_eq!(
+            machine(&facts(&[(Hostname, "sql1.corp"), (ContainerId, "abc")])).unwrap(),
+            "host sql1.corp"
+        );
+        let mixed = facts(&[(Hostname, "sql1"), (Hostname, "sql1"), (Hostname, "TEMPLATE01")]);
+        assert_eq!(machine(&mixed).unwrap(), "host sql1; also seen: TEMPLATE01");
+    }
 
     #[test]
     fn counts_say_one_or_many() {

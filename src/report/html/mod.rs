@@ -60,6 +60,9 @@ fn header(report: &Report, out: &mut String) {
         esc(&b.path),
         esc(&b.os)
     );
+    if let Some(vm) = crate::report::words::machine(&report.facts) {
+        let _ = write!(out, " · {}", esc(&vm));
+    }
     if let Some(v) = &report.facts.agent_version {
         let _ = write!(out, " · agent {}", esc(v));
     }

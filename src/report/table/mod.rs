@@ -96,7 +96,11 @@ impl Renderer<'_> {
         let f = &self.report.facts;
         out.push('\n');
         self.para(out, &format!("snaptriage {} · {}", self.report.tool.version, b.path), "", "  ", None);
-        let mut parts = vec![format!("os: {}", f.os.as_deref().unwrap_or(&b.os))];
+        let mut parts = Vec::new();
+        if let Some(vm) = words::machine(f) {
+            parts.push(vm);
+        }
+        parts.push(format!("os: {}", f.os.as_deref().unwrap_or(&b.os)));
         if let Some(v) = &f.agent_version {
             parts.push(format!("agent: {v}"));
         }
