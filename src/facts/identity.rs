@@ -63,13 +63,15 @@ fn group_key(kind: IdentityKind, value: &str) -> String {
     }
 }
 
-/// The names, each value once: by kind, then the value most sources give first (so the first of a kind
-/// is the VM's; another value of the same kind means the bundle mixes machines or the VM was renamed).
+/// The names, each value once: by kind, then the value most members give first (so the first of a kind
+/// is the VM's; another value of the same kind means the bundle mixes machines or the VM was renamed). A
+/// member giving one value several times counts once.
 pub fn summarise(facts: &[IdentityFact]) -> Vec<IdentityName> {
     let mut groups: BTreeMap<(IdentityKind, String), IdentityName> = BTreeMap::new();
+    let mut counted: std::collections::HashSet<(IdentityKind, String, &str)> = Default::default();
     for f in facts {
         let value = f.value.trim();
-        if value.is_empty() {
+        if value.is_empty() || !counted.insert((f.kind, group_key(f.kind, value), f.path.as_str())) {
             continue;
         }
         let entry = groups.entry((f.kind, group_key(f.kind, value))).or_insert_with(|| IdentityName {
@@ -129,6 +131,7 @@ mod tests {
             fact("old.evtx", IdentityKind::Hostname, "TEMPLATE01"),
             fact("SharedConfig.xml", IdentityKind::VmName, "sqlnode7"),
             fact("empty", IdentityKind::ContainerId, "  "),
+            fact("System.evtx", IdentityKind::Hostname, "sqlnode7.contoso.local"),
         ]);
         assert_eq!(names.len(), 3, "{names:?}");
         assert_eq!(

@@ -7,6 +7,7 @@ use snaptriage_parsers::{waagent_log, LogRecord, SourceTime};
 use super::super::{IngestContext, RawSignal, TimelineItem};
 use super::batch::Batch;
 use super::{clip, EVIDENCE_CHARS};
+use crate::facts::identity::{IdentityFact, IdentityKind};
 use crate::facts::version::AgentRole;
 use crate::facts::{ExtensionLogFact, Fact, LogVersionFact};
 use crate::intake::{ArtifactKind, Member};
@@ -67,9 +68,21 @@ impl<'c> Tagger<'c> {
             ArtifactKind::WaagentLog => records_touched(&spans, version_marker_spans(batch.text())),
             _ => Vec::new(),
         };
+        let mut host = None;
         for (i, (record, time)) in batch.records().enumerate() {
             let marks = Marks { trigger: hits.get(i).copied(), version: versions.get(i).copied() };
             self.record(&record, time, marks, &mut scratch, &mut out);
+            if self.kind == ArtifactKind::Syslog {
+                host = record.prefix.filter(|h| is_host_name(h)).map(str::to_string).or(host);
+            }
+        }
+        // A syslog header names the host; the batch's last one stands for it.
+        if let Some(value) = host {
+            out.facts.push(PendingFact::Ready(Fact::Identity(IdentityFact {
+                path: self.path.to_string(),
+                kind: IdentityKind::Hostname,
+                value,
+            })));
         }
         out
     }
@@ -417,5 +430,29 @@ mod tests {
         let at = rec.raw.find("No module").unwrap();
         assert_eq!(evidence_line(&rec, at), (3, "No module named 'imp'".to_string()));
         assert_eq!(evidence_line(&rec, 5).0, 1);
+    }
+}
+
+/// True for a syslog header's host field that names a machine (not `localhost`, not an address).
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && !host.eq_ignore_ascii_case("localhost")
+        && host.parse::<std::net::IpAddr>().is_err()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        && host.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::is_host_name;
+
+    #[test]
+    fn a_syslog_host_field_names_a_machine_unless_it_is_localhost_or_an_address() {
+        for host in ["nfs-client-03", "web01.contoso.local", "VM_1"] {
+            assert!(is_host_name(host), "{host}");
+        }
+        for host in ["localhost", "10.0.0.4", "fe80::1", "", "kernel:", "2024"] {
+            assert!(!is_host_name(host), "{host}");
+        }
     }
 }
