@@ -71,10 +71,11 @@ pub fn summarise(facts: &[IdentityFact]) -> Vec<IdentityName> {
     let mut counted: std::collections::HashSet<(IdentityKind, String, &str)> = Default::default();
     for f in facts {
         let value = f.value.trim();
-        if value.is_empty() || !counted.insert((f.kind, group_key(f.kind, value), f.path.as_str())) {
+        let key = group_key(f.kind, value);
+        if value.is_empty() || !counted.insert((f.kind, key.clone(), f.path.as_str())) {
             continue;
         }
-        let entry = groups.entry((f.kind, group_key(f.kind, value))).or_insert_with(|| IdentityName {
+        let entry = groups.entry((f.kind, key)).or_insert_with(|| IdentityName {
             kind: f.kind,
             value: value.to_string(),
             sources: 0,

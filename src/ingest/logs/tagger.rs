@@ -68,12 +68,12 @@ impl<'c> Tagger<'c> {
             ArtifactKind::WaagentLog => records_touched(&spans, version_marker_spans(batch.text())),
             _ => Vec::new(),
         };
-        let mut host = None;
+        let mut host: Option<&str> = None;
         for (i, (record, time)) in batch.records().enumerate() {
             let marks = Marks { trigger: hits.get(i).copied(), version: versions.get(i).copied() };
             self.record(&record, time, marks, &mut scratch, &mut out);
             if self.kind == ArtifactKind::Syslog {
-                host = record.prefix.filter(|h| is_host_name(h)).map(str::to_string).or(host);
+                host = record.prefix.filter(|h| is_host_name(h)).or(host);
             }
         }
         // A syslog header names the host; the batch's last one stands for it.
@@ -81,7 +81,7 @@ impl<'c> Tagger<'c> {
             out.facts.push(PendingFact::Ready(Fact::Identity(IdentityFact {
                 path: self.path.to_string(),
                 kind: IdentityKind::Hostname,
-                value,
+                value: value.to_string(),
             })));
         }
         out
